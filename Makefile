@@ -1,0 +1,70 @@
+# The whole test suite from nothing: `make test`. Each step is its own target.
+# Everything is installed by these targets; nothing on the machine is assumed but
+# Python 3.11 and, for the Docker part, root on Debian (or a running Docker engine).
+
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       := $(CURDIR)/.venv
+BIN        := $(VENV)/bin
+export PATH := $(BIN):$(PATH)
+COLL_LINK  := $(CURDIR)/build/collections/ansible_collections/startsecure/hardening
+SANITY_DIR := $(CURDIR)/build/sanity/ansible_collections/startsecure/hardening
+SCENARIOS  ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+.PHONY: test venv docker images collection-link unit lint sanity molecule \
+        $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
+
+test: venv docker images unit lint sanity install-check molecule
+	@echo "make test: all steps passed"
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements-test.txt
+	@$(PYTHON) -c 'import venv' 2>/dev/null || { echo "make venv: $(PYTHON) has no venv module (install python3-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-test.txt
+	@touch $@
+
+docker:
+	@bash tools/ensure-docker.sh
+
+images: docker
+	@$(PYTHON) tools/images.py build
+
+collection-link:
+	@mkdir -p $(dir $(COLL_LINK))
+	@ln -sfn $(CURDIR) $(COLL_LINK)
+
+unit: venv collection-link
+	$(BIN)/pytest -q tests/unit
+
+lint: venv collection-link
+	$(BIN)/ansible-lint --profile production
+
+# ansible-test wants the collection under ansible_collections/<ns>/<name>; it gets a
+# copy of the tracked files and runs with the local Python in its own venv.
+sanity: venv
+	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
+	@git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c -f - | tar -x -C $(SANITY_DIR)
+	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --requirements --python 3.11 --color no
+
+molecule: $(addprefix molecule-,$(SCENARIOS))
+
+$(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images collection-link
+	$(BIN)/molecule test -s $*
+
+build: venv
+	@mkdir -p build
+	$(BIN)/ansible-galaxy collection build --force --output-path build .
+
+# The README's install instructions, followed into an empty collections path.
+install-check: build
+	@rm -rf build/install-check && mkdir -p build/install-check
+	$(BIN)/ansible-galaxy collection install -p build/install-check build/startsecure-hardening-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check $(BIN)/ansible-doc -l startsecure.hardening
+
+clean:
+	rm -rf build tests/output
