@@ -1,0 +1,89 @@
+import os
+import shutil
+
+from ansible_collections.startsecure.hardening.plugins.modules import libvirt_config
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "libvirt")
+
+
+def _conf(tmp_path, name="libvirtd.conf"):
+    path = tmp_path / name
+    shutil.copy(os.path.join(FIXTURES, name), str(path))
+    os.chmod(str(path), 0o640)
+    return path
+
+
+def test_sets_keys_after_their_comment_and_is_idempotent(tmp_path, run_module):
+    path = _conf(tmp_path)
+    before = path.read_text()
+    args = {"path": str(path), "settings": {"listen_tcp": 0, "auth_tcp": "sasl", "access_drivers": ["polkit"]}}
+    failed, result = run_module(libvirt_config.main, args, diff=True)
+    assert not failed, result
+    assert result["changed"] is True
+    assert result["config"] == {"listen_tcp": 0, "auth_tcp": "sasl", "access_drivers": ["polkit"]}
+    after = path.read_text()
+    assert result["diff"]["before"] == before and result["diff"]["after"] == after
+    lines = after.splitlines()
+    assert lines[lines.index("#listen_tcp = 1") + 1] == "listen_tcp = 0"
+    assert oct(os.stat(str(path)).st_mode & 0o777) == "0o640"  # mode kept
+    failed, result = run_module(libvirt_config.main, args)
+    assert result["changed"] is False and result["changed_keys"] == []
+    assert path.read_text() == after
+
+
+def test_check_mode_changes_nothing(tmp_path, run_module):
+    path = _conf(tmp_path)
+    before = path.read_text()
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"listen_tcp": 0}},
+                                check_mode=True)
+    assert result["changed"] is True and result["changed_keys"] == ["listen_tcp"]
+    assert path.read_text() == before
+
+
+def test_absent_and_backup(tmp_path, run_module):
+    path = tmp_path / "qemu.conf"
+    path.write_text("# keep\nvnc_password = \"secret\"\nvnc_listen = \"0.0.0.0\"\n")
+    failed, result = run_module(libvirt_config.main, {
+        "path": str(path), "settings": {"vnc_listen": "127.0.0.1"}, "absent": ["vnc_password"], "backup": True})
+    assert not failed, result
+    assert path.read_text() == "# keep\nvnc_listen = \"127.0.0.1\"\n"
+    assert open(result["backup_file"]).read().startswith("# keep\nvnc_password")
+
+
+def test_malformed_file_fails_with_line_and_stays_untouched(tmp_path, run_module):
+    path = tmp_path / "qemu.conf"
+    path.write_text("a = 1\nb = 'open\n")
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"a": 2}})
+    assert failed
+    assert result["line"] == 2 and "unterminated string" in result["reason"]
+    assert str(path) in result["msg"] and "line 2" in result["msg"]
+    assert path.read_text() == "a = 1\nb = 'open\n"
+
+
+def test_validate_failure_leaves_file(tmp_path, run_module):
+    path = _conf(tmp_path)
+    before = path.read_text()
+    failed, result = run_module(libvirt_config.main, {
+        "path": str(path), "settings": {"listen_tcp": 0}, "validate": "grep -q no-such-text %s"})
+    assert failed and "validation" in result["msg"]
+    assert path.read_text() == before
+    assert sorted(os.listdir(str(tmp_path))) == ["libvirtd.conf"]  # no temp file left
+    failed, result = run_module(libvirt_config.main, {
+        "path": str(path), "settings": {"listen_tcp": 0}, "validate": "grep -q listen_tcp %s"})
+    assert not failed and result["changed"]
+
+
+def test_create_and_no_create(tmp_path, run_module):
+    path = tmp_path / "virtproxyd.conf"
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"listen_tcp": 0},
+                                                      "create": False})
+    assert failed and "does not exist" in result["msg"] and not path.exists()
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"listen_tcp": 0}})
+    assert not failed and result["changed"] and path.read_text() == "listen_tcp = 0\n"
+    assert oct(os.stat(str(path)).st_mode & 0o777) == "0o644"
+
+
+def test_bad_value_fails_cleanly(tmp_path, run_module):
+    path = _conf(tmp_path)
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"x": {"nested": 1}}})
+    assert failed and "cannot write a dict" in result["msg"]
