@@ -1,0 +1,80 @@
+"""Origin patterns (unattended-upgrades syntax) and the security judgement of updates."""
+import pytest
+
+from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+    OriginPatternError,
+    classify_update,
+    compile_patterns,
+    origin_matches,
+    parse_pattern,
+    substitute,
+    summarize,
+)
+
+DEBIAN_SECURITY = [
+    "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
+    "origin=Debian,codename=${distro_codename},label=Debian-Security",
+]
+
+
+def origin(**kw):
+    base = {"origin": "", "label": "", "archive": "", "codename": "", "component": "main", "site": ""}
+    base.update(kw)
+    return base
+
+
+SEC = origin(origin="Debian", label="Debian-Security", archive="stable-security", codename="bookworm-security")
+MAIN = origin(origin="Debian", label="Debian", archive="stable", codename="bookworm")
+
+
+def test_substitute_and_parse():
+    assert substitute("n=${distro_codename},o=${distro_id}", "Debian", "trixie") == "n=trixie,o=Debian"
+    assert parse_pattern("o=Debian,l=Debian-Security,a=stable,n=x,c=main,site=h,suite=s") == [
+        ("origin", "Debian"), ("label", "Debian-Security"), ("archive", "stable"), ("codename", "x"),
+        ("component", "main"), ("site", "h"), ("archive", "s")]
+    assert parse_pattern(r"origin=Foo\, Inc.,label=x") == [("origin", "Foo, Inc."), ("label", "x")]
+
+
+@pytest.mark.parametrize("bad,msg", [("", "non-empty"), ("origin", "not key=value"), ("colour=red", "unknown key")])
+def test_bad_patterns_are_refused(bad, msg):
+    with pytest.raises(OriginPatternError, match=msg):
+        parse_pattern(bad)
+
+
+def test_default_debian_patterns_match_security_and_not_main():
+    compiled = compile_patterns(DEBIAN_SECURITY, "Debian", "bookworm")
+    assert any(origin_matches(p, SEC) for _pat, p in compiled)
+    assert not any(origin_matches(p, MAIN) for _pat, p in compiled)
+    # another release's security archive is not this host's
+    other = dict(SEC, codename="trixie-security")
+    assert not any(origin_matches(p, other) for _pat, p in compiled)
+
+
+def test_wildcards_are_case_sensitive_like_fnmatchcase():
+    pairs = parse_pattern("origin=Start*,label=*-Security")
+    assert origin_matches(pairs, origin(origin="StartsecureTest", label="StartsecureTest-Security"))
+    assert not origin_matches(pairs, origin(origin="startsecureTest", label="StartsecureTest-Security"))
+
+
+def test_classify_picks_the_newest_security_version_even_below_the_candidate():
+    compiled = compile_patterns(DEBIAN_SECURITY, "Debian", "bookworm")
+    package = {
+        "name": "openssl", "arch": "amd64", "current_version": "1", "candidate_version": "3",
+        "candidate_origins": [MAIN],
+        "newer": [{"version": "3", "origins": [MAIN]}, {"version": "2", "origins": [SEC]}],
+    }
+    record = classify_update(package, compiled)
+    assert record["security"] is True
+    assert record["security_version"] == "2"
+    assert record["security_pattern"] == DEBIAN_SECURITY[0]
+    assert record["origins"] == [MAIN]
+
+
+def test_classify_non_security_and_summary():
+    compiled = compile_patterns(DEBIAN_SECURITY, "Debian", "bookworm")
+    other = classify_update({"name": "x", "current_version": "1", "candidate_version": "2",
+                             "candidate_origins": [MAIN], "newer": [{"version": "2", "origins": [MAIN]}]}, compiled)
+    assert other["security"] is False and other["security_version"] is None
+    sec = classify_update({"name": "y", "newer": [{"version": "2", "origins": [SEC]}]}, compiled)
+    assert summarize([other, sec]) == {"total_count": 2, "security_count": 1, "other_count": 1}
+    assert summarize([]) == {"total_count": 0, "security_count": 0, "other_count": 0}
