@@ -1,0 +1,187 @@
+"""memory_budget: the limits must leave the host reserve free; every error names its variable."""
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.startsecure.hardening.plugins.filter.memory_budget import FilterModule, memory_budget
+from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
+    DROPIN_NAME, BudgetError, plan_memory_limits)
+
+MIB, GIB = 1024 ** 2, 1024 ** 3
+RAM = 8 * GIB
+
+
+def good(**over):
+    config = {
+        "reserve": "1G",
+        "slices": {"machine.slice": {"memory_max": "5G", "memory_high": "4.5G", "memory_swap_max": 0},
+                   "user.slice": {"memory_max": "2G", "tasks_max": 4096}},
+        "services": {"nginx": {"memory_max": "512M", "tasks_max": "10%"}},
+        "user": {"memory_max": "1G", "tasks_max": 512},
+        "protected_services": ["ssh.service", "systemd-journald"],
+    }
+    config.update(over)
+    return config
+
+
+def refused(config, version="v2", total=RAM):
+    with pytest.raises(AnsibleFilterError) as exc:
+        memory_budget(config, total, version)
+    return str(exc.value)
+
+
+def by_unit(plan):
+    return {d["unit"]: d for d in plan["dropins"]}
+
+
+def test_registered():
+    assert FilterModule().filters()["memory_budget"] is memory_budget
+
+
+def test_v2_plan_writes_every_setting():
+    plan = memory_budget(good(), RAM, "v2")
+    units = by_unit(plan)
+    assert plan["reserve"] == GIB and plan["total"] == RAM and plan["not_applied"] == []
+    assert units["machine.slice"]["settings"] == {
+        "MemoryAccounting": "yes", "MemoryHigh": "4608M", "MemoryMax": "5G", "MemorySwapMax": "0"}
+    assert units["user.slice"]["settings"]["TasksMax"] == 4096
+    assert units["user-.slice"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "1G", "TasksMax": 512}
+    assert units["user-.slice"]["path"] == "/etc/systemd/system/user-.slice.d/" + DROPIN_NAME
+    assert units["nginx.service"]["section"] == "Service"
+    assert units["nginx.service"]["settings"]["TasksMax"] == "10%"
+    # the reserve protects system.slice and the protected services on v2
+    assert units["system.slice"]["settings"]["MemoryLow"] == "1G"
+    assert units["ssh.service"]["settings"] == {"OOMScoreAdjust": -500, "MemoryLow": "1G"}
+    assert "OOMScoreAdjust" not in units["ssh.service"]["runtime"]
+    assert units["systemd-journald.service"]["kind"] == "service"
+    assert plan["must_exist"] == [{"unit": "nginx.service", "variable": "memory_limits_services['nginx']"}]
+    assert plan["protected_services"] == ["ssh.service", "systemd-journald.service"]
+
+
+def test_v1_leaves_out_what_v1_cannot_do_and_says_why():
+    plan = memory_budget(good(), RAM, "v1")
+    units = by_unit(plan)
+    assert units["machine.slice"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "5G"}
+    assert units["machine.slice"]["runtime"] == {"MemoryMax": "5G"}
+    assert "system.slice" not in units
+    assert units["ssh.service"]["settings"] == {"OOMScoreAdjust": -500}
+    text = "\n".join(plan["not_applied"])
+    assert "machine.slice: MemoryHigh=4608M not applied" in text
+    assert "machine.slice: MemorySwapMax=0 not applied" in text
+    assert "system.slice: MemoryLow=1G" in text
+    assert "cgroup v1" in text
+    # TasksMax works on v1 through the pids controller
+    assert units["user-.slice"]["settings"]["TasksMax"] == 512
+
+
+def test_percentages_are_of_the_host_memory():
+    plan = memory_budget(good(reserve="10%", slices={"machine.slice": {"memory_max": "50%"}}), 10 * GIB, "v2")
+    assert plan["reserve"] == GIB
+    assert by_unit(plan)["machine.slice"]["settings"]["MemoryMax"] == "5G"
+
+
+def test_a_protected_service_with_its_own_limits_gets_one_dropin():
+    config = good(services={"libvirtd": {"memory_max": "1G"}}, protected_services=["libvirtd"])
+    units = by_unit(memory_budget(config, RAM, "v1"))
+    assert units["libvirtd.service"]["settings"] == {
+        "MemoryAccounting": "yes", "MemoryMax": "1G", "OOMScoreAdjust": -500}
+
+
+def test_allow_missing_skips_the_existence_check():
+    config = good(services={"app": {"memory_max": "64M", "allow_missing": True}})
+    assert memory_budget(config, RAM, "v2")["must_exist"] == []
+
+
+def test_overcommit_can_be_allowed():
+    config = good(slices={"machine.slice": {"memory_max": "6G"}, "user.slice": {"memory_max": "6G"}})
+    assert "together" in refused(config)
+    memory_budget(dict(config, allow_overcommit=True), RAM, "v2")
+
+
+def test_child_slices_do_not_count_twice():
+    config = good(slices={"workload.slice": {"memory_max": "4G"}, "workload-db.slice": {"memory_max": "3G"},
+                          "machine.slice": {"memory_max": "3G"}})
+    memory_budget(config, RAM, "v2")
+
+
+@pytest.mark.parametrize("over,variable,words", [
+    ({"reserve": "8G"}, "memory_limits_reserve", "not smaller than the host's memory"),
+    ({"reserve": "9G"}, "memory_limits_reserve", "not smaller than the host's memory"),
+    ({"slices": {"machine.slice": {"memory_max": "7.5G"}}},
+     "memory_limits_slices['machine.slice'].memory_max", "plus the host reserve"),
+    ({"slices": {"machine.slice": {"memory_high": "95%"}}},
+     "memory_limits_slices['machine.slice'].memory_high", "plus the host reserve"),
+    ({"reserve": "12X"}, "memory_limits_reserve", "unknown size unit"),
+    ({"slices": {"user.slice": {"memory_max": "2 parsecs"}}},
+     "memory_limits_slices['user.slice'].memory_max", "unknown size unit"),
+    ({"reserve": "-1G"}, "memory_limits_reserve", "negative"),
+    ({"services": {"app": {"memory_max": -5}}}, "memory_limits_services['app'].memory_max", "negative"),
+    ({"reserve": 0}, "memory_limits_reserve", "greater than zero"),
+    ({"user": {"memory_max": "0M"}}, "memory_limits_user.memory_max", "greater than zero"),
+    ({"user": {"memory_max": "7.5G"}}, "memory_limits_user.memory_max", "plus the host reserve"),
+    ({"services": {"app": {"memory_max": "7.5G"}}}, "memory_limits_services['app'].memory_max", "plus the host reserve"),
+    ({"slices": {"machine.slice": {"memory_max": "1G", "memory_high": "2G"}}},
+     "memory_limits_slices['machine.slice'].memory_high", "above"),
+    ({"slices": {"system.slice": {"memory_max": "1G"}}}, "memory_limits_slices['system.slice']", "protected, not capped"),
+    ({"slices": {"machine": {"memory_max": "1G"}}}, "memory_limits_slices['machine']", "must end in .slice"),
+    ({"slices": {"user.slice": {"memory_maxx": "1G"}}}, "memory_limits_slices['user.slice']", "unknown key(s) memory_maxx"),
+    ({"slices": {"user.slice": "1G"}}, "memory_limits_slices['user.slice']", "expected a dictionary"),
+    ({"user": {"tasks_max": 0}}, "memory_limits_user.tasks_max", "greater than zero"),
+    ({"user": {"tasks_max": "-3"}}, "memory_limits_user.tasks_max", "greater than zero"),
+    ({"user": {"tasks_max": "150%"}}, "memory_limits_user.tasks_max", "percentage"),
+    ({"user": {"tasks_max": "lots"}}, "memory_limits_user.tasks_max", "number of tasks"),
+    ({"user": {"tasks_max": True}}, "memory_limits_user.tasks_max", "number of tasks"),
+    ({"services": {"app": {"memory_max": "1G", "allow_missing": "yes"}}},
+     "memory_limits_services['app'].allow_missing", "true or false"),
+    ({"services": {"a/b": {"memory_max": "1G"}}}, "memory_limits_services['a/b']", "not a service name"),
+    ({"protected_services": ["ok", ""]}, "memory_limits_protected_services[1]", "not a service name"),
+    ({"protected_oom_score_adjust": -2000}, "memory_limits_protected_oom_score_adjust", "-1000 to 1000"),
+    ({"slices": {"machine.slice": {"memory_min": "2G", "memory_low": "1G"}}},
+     "memory_limits_slices['machine.slice'].memory_min", "above"),
+])
+def test_refusals_name_the_variable(over, variable, words):
+    message = refused(good(**over))
+    assert variable in message
+    assert words in message
+    assert message.startswith("memory budget refused:")
+
+
+def test_every_error_is_reported_at_once():
+    message = refused(good(reserve="1Q", user={"memory_max": "-1G", "tasks_max": 0}))
+    assert "memory_limits_reserve" in message
+    assert "memory_limits_user.memory_max" in message
+    assert "memory_limits_user.tasks_max" in message
+
+
+def test_machine_plus_reserve_is_checked_with_percentages():
+    message = refused(good(reserve="10%", slices={"machine.slice": {"memory_max": "95%"}}))
+    assert "memory_limits_slices['machine.slice'].memory_max" in message
+    assert "memory_limits_reserve (819.2M)" in message
+
+
+def test_a_limit_exactly_filling_the_budget_is_accepted():
+    memory_budget(good(reserve="1G", slices={"machine.slice": {"memory_max": "7G"}}), RAM, "v1")
+
+
+def test_swap_zero_is_allowed_but_not_negative():
+    memory_budget(good(slices={"machine.slice": {"memory_swap_max": "0"}}), RAM, "v2")
+    assert "negative" in refused(good(slices={"machine.slice": {"memory_swap_max": "-1M"}}))
+
+
+@pytest.mark.parametrize("config,total,version,words", [
+    ("not a dict", RAM, "v2", "expected a dictionary"),
+    ({"reserve": "1G", "colour": "red"}, RAM, "v2", "unknown setting(s) colour"),
+    ({"slices": {}}, RAM, "v2", "'reserve' is required"),
+    ({"reserve": "1G"}, "lots", "v2", "total must be a number"),
+    ({"reserve": "1G"}, 0, "v2", "positive number of bytes"),
+    ({"reserve": "1G"}, RAM, "v3", "v1 or v2"),
+])
+def test_filter_usage_errors(config, total, version, words):
+    with pytest.raises(AnsibleFilterError) as exc:
+        memory_budget(config, total, version)
+    assert words in str(exc.value)
+
+
+def test_module_utils_raises_budget_error_with_list():
+    with pytest.raises(BudgetError) as exc:
+        plan_memory_limits(RAM, "v2", reserve="9G", user={"memory_max": "0"})
+    assert len(exc.value.errors) == 2
