@@ -14,9 +14,10 @@ author: startsecure.hardening contributors
 description:
   - The inverse of P(startsecure.hardening.to_bytes#filter). Units are powers of 1024
     (C(K), C(M), C(G), C(T), C(P)), the form systemd and libvirt read.
-  - By default the result is rounded for people (C(1.5G), one decimal).
-    With O(exact=true) it is the largest unit that holds the value as a whole number
-    (C(1536M)), which systemd reads back to exactly the same bytes.
+  - By default the result is exact, the largest unit that holds the value as a whole
+    number (C(1536M) for 1.5 GiB), which systemd and libvirt read back to exactly the
+    same bytes, so it is safe to write into a configuration file.
+  - With O(exact=false) it is rounded for people (C(1.5G), O(precision) decimals).
   - A string input is read as a size first, so C('2048M' | human_size) gives C(2G).
 options:
   _input:
@@ -24,11 +25,11 @@ options:
     type: raw
     required: true
   exact:
-    description: Return a lossless form (C(1536M)) instead of a rounded one (C(1.5G)).
+    description: Return a lossless form (C(1536M)); V(false) gives a rounded one (C(1.5G)).
     type: boolean
-    default: false
+    default: true
   precision:
-    description: Decimals of the rounded form.
+    description: Decimals of the rounded form (O(exact=false)), 0 to 6.
     type: integer
     default: 1
 seealso:
@@ -37,18 +38,18 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Show a limit to people (1.5G)
-  ansible.builtin.debug:
-    msg: "{{ 1610612736 | startsecure.hardening.human_size }}"
-
 - name: Write a limit systemd reads back exactly (1536M)
   ansible.builtin.debug:
-    msg: "MemoryMax={{ 1610612736 | startsecure.hardening.human_size(exact=true) }}"
+    msg: "MemoryMax={{ 1610612736 | startsecure.hardening.human_size }}"
+
+- name: Show a limit to people (1.5G)
+  ansible.builtin.debug:
+    msg: "{{ 1610612736 | startsecure.hardening.human_size(exact=false) }}"
 """
 
 RETURN = r"""
 _value:
-  description: The size with a unit, for example C(1.5G), or the bare number of bytes below 1 KiB.
+  description: The size with a unit, for example C(1536M) (or C(1.5G) with O(exact=false)), or bare bytes where no unit fits.
   type: string
 """
 
@@ -57,7 +58,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import SizeError, format_size, parse_size
 
 
-def human_size(value, exact=False, precision=1):
+def human_size(value, exact=True, precision=1):
     """Return bytes written with a binary unit."""
     try:
         if isinstance(value, str):

@@ -30,8 +30,8 @@ def test_every_unit(value, expected):
 
 def test_the_platform_scenario_contract():
     assert to_bytes("1.5GiB") == 1610612736
-    assert human_size(1610612736) == "1.5G"
-    assert human_size(1610612736, exact=True) == "1536M"
+    assert human_size(1610612736) == "1536M"
+    assert human_size(1610612736, exact=False) == "1.5G"
 
 
 def test_percentage_of_total_rounds_down():
@@ -102,23 +102,24 @@ def test_bad_total_fails_cleanly():
     (10 ** 6 * KIB, "976.6M", "1000000K"),
 ])
 def test_human_size_rounding_and_exact(value, rounded, exact):
-    assert human_size(value) == rounded
-    assert human_size(value, exact=True) == exact
+    assert human_size(value, exact=False) == rounded
+    assert human_size(value) == exact
 
 
 def test_human_size_exact_round_trips():
     for value in (KIB, 1610612736, 3 * GIB + 512, 123456789, 7 * PIB):
-        assert to_bytes(human_size(value, exact=True)) == value
+        assert to_bytes(human_size(value)) == value
 
 
 def test_human_size_precision():
-    assert human_size(1610612736 + 50 * MIB, precision=2) == "1.55G"
-    assert human_size(1610612736 + 50 * MIB, precision=0) == "2G"
+    assert human_size(1610612736 + 50 * MIB, exact=False, precision=2) == "1.55G"
+    assert human_size(1610612736 + 50 * MIB, exact=False, precision=0) == "2G"
 
 
 def test_human_size_reads_strings_and_whole_floats():
     assert human_size("2048M") == "2G"
-    assert human_size("1.5GiB", exact=True) == "1536M"
+    assert human_size("1.5GiB") == "1536M"
+    assert human_size("1.5GiB", exact=False) == "1.5G"
     assert human_size(2048.0) == "2K"
 
 
