@@ -395,11 +395,13 @@ DEFAULTS = {
         "chardev_tls_x509_verify": 1,
         "nbd_tls": 0,
         "migrate_tls_force": 0,
-        "migration_address": "127.0.0.1",
+        "migration_address": "0.0.0.0",
         "migration_host": None,
         "security_driver": None,
         "security_default_confined": 1,
         "security_require_confined": 0,
+        # the packages build their own QEMU account in (Debian: libvirt-qemu, RHEL: qemu);
+        # hypervisor.gather_config resolves these from the accounts that exist
         "user": "root",
         "group": "root",
         "dynamic_ownership": 1,
@@ -408,7 +410,7 @@ DEFAULTS = {
                               "/dev/urandom", "/dev/ptmx", "/dev/kvm"],
         "seccomp_sandbox": 1,
         "namespaces": ["mount"],
-        "max_core": None,
+        "max_core": 0,
         "dump_guest_core": 0,
         "stdio_handler": "logd",
         "max_processes": 0,
