@@ -8,11 +8,14 @@ VENV       := $(CURDIR)/.venv
 BIN        := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
 COLL_LINK  := $(CURDIR)/build/collections/ansible_collections/startsecure/hardening
-SANITY_DIR := $(CURDIR)/build/sanity/ansible_collections/startsecure/hardening
+# Outside the checkout: inside it, ansible-test would ask the outer git repo for files.
+SANITY_DIR := $(or $(TMPDIR),/tmp)/startsecure-sanity/ansible_collections/startsecure/hardening
 SCENARIOS  ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
+
+
 
 .PHONY: test venv docker images collection-link unit lint sanity molecule \
         $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
@@ -44,12 +47,15 @@ unit: venv collection-link
 lint: venv collection-link
 	$(BIN)/ansible-lint --profile production
 
-# ansible-test wants the collection under ansible_collections/<ns>/<name>; it gets a
-# copy of the tracked files and runs with the local Python in its own venv.
+# ansible-test wants the collection under ansible_collections/<ns>/<name>: it gets a
+# copy of the tracked files, outside the checkout. ansible-test makes a venv per sanity
+# test and bootstraps pip in it with a script it downloads from a host that is not
+# reachable here; tools/ansible_test_get_pip.py stands in for it, offline.
 sanity: venv
 	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c -f - | tar -x -C $(SANITY_DIR)
-	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --requirements --python 3.11 --color no
+	@$(BIN)/python tools/ansible_test_get_pip.py --install-cache
+	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --python 3.11 --color no
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 

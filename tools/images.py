@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Build the local test images (no registry is reachable here) and cache them by recipe.
 
 A recipe is a JSON file in tools/images/. An image is either debootstrapped from a
 Debian suite or derived from another recipe's image by running commands in a container.
 The image tag is the first 12 hex digits of a SHA-256 over the recipe, its parents'
-recipes and this builder, so a changed recipe gives a new tag and an unchanged one is
+recipes and the builder's version, so a changed recipe gives a new tag and an unchanged one is
 reused. A stable alias ``<name>:current`` points at the hashed tag; Molecule uses it.
 
 Usage: images.py [build] [NAME ...]   (default: every recipe)
@@ -21,6 +20,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPES = os.path.join(HERE, "images")
 CMD = '["/lib/systemd/systemd"]'
+# Part of every image hash: raise it when a change here changes what images contain.
+BUILDER_VERSION = "1"
 
 
 def say(msg):
@@ -48,8 +49,7 @@ def all_names():
 def recipe_hash(name):
     recipe, raw = load(name)
     digest = hashlib.sha256(raw)
-    with open(os.path.abspath(__file__), "rb") as handle:
-        digest.update(handle.read())
+    digest.update(BUILDER_VERSION.encode())
     for extra in recipe.get("files", []):
         with open(os.path.join(RECIPES, extra), "rb") as handle:
             digest.update(handle.read())
@@ -59,17 +59,17 @@ def recipe_hash(name):
 
 
 def tag(name):
-    recipe, _ = load(name)
+    recipe = load(name)[0]
     return "%s:%s" % (recipe["name"], recipe_hash(name))
 
 
 def exists(ref):
     return subprocess.run(["docker", "image", "inspect", ref], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0
+                          stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def run(cmd, **kw):
-    proc = subprocess.run(cmd, **kw)
+    proc = subprocess.run(cmd, check=False, **kw)
     if proc.returncode != 0:
         die("command failed (%d): %s" % (proc.returncode, " ".join(cmd)[:200]))
     return proc
@@ -95,7 +95,7 @@ def build_debootstrap(recipe, ref):
                "--include=%s" % ",".join(spec["include"]), spec["suite"], root]
         say("debootstrap %s (takes about a minute)" % spec["suite"])
         with open(os.path.join(tempfile.gettempdir(), "startsecure-debootstrap.log"), "w") as log:
-            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
         if proc.returncode != 0:
             die("debootstrap %s failed; see %s" % (spec["suite"], log.name))
         for line in recipe.get("setup", []):
@@ -118,11 +118,11 @@ def build_derived(recipe, ref):
         run(["docker", "run", "--name", name] + mounts + [parent, "/bin/sh", "-c", script])
         run(["docker", "commit", "--change", "CMD %s" % CMD, name, ref], stdout=subprocess.DEVNULL)
     finally:
-        subprocess.run(["docker", "rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["docker", "rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def build(name):
-    recipe, _ = load(name)
+    recipe = load(name)[0]
     ref = tag(name)
     alias = "%s:current" % recipe["name"]
     if exists(ref):
