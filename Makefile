@@ -20,7 +20,7 @@ export PY_COLORS := 0
 .PHONY: test venv docker images collection-link unit lint sanity molecule \
         $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
 
-test: venv docker images unit lint sanity install-check molecule
+test: docker venv images unit lint sanity install-check molecule
 	@echo "make test: all steps passed"
 
 venv: $(VENV)/.stamp

@@ -1,0 +1,101 @@
+"""The test harness itself: image cache keys and the Docker preflight's failure messages."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import images  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture
+def recipes(tmp_path, monkeypatch):
+    base = {"name": "t/base", "debootstrap": {"suite": "bookworm", "include": ["python3"]}, "setup": []}
+    child = {"name": "t/child", "from": "base", "setup": ["true"]}
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "child.json").write_text(json.dumps(child))
+    monkeypatch.setattr(images, "RECIPES", str(tmp_path))
+    return tmp_path
+
+
+def test_tag_is_stable_for_an_unchanged_recipe(recipes):
+    assert images.tag("base") == images.tag("base")
+    assert images.tag("base").startswith("t/base:")
+
+
+def test_changed_recipe_changes_its_tag_and_its_childrens(recipes):
+    before_base, before_child = images.tag("base"), images.tag("child")
+    data = json.loads((recipes / "base.json").read_text())
+    data["debootstrap"]["include"].append("sudo")
+    (recipes / "base.json").write_text(json.dumps(data))
+    assert images.tag("base") != before_base
+    assert images.tag("child") != before_child
+
+
+def test_builder_version_is_part_of_the_key(recipes, monkeypatch):
+    before = images.tag("base")
+    monkeypatch.setattr(images, "BUILDER_VERSION", "test-other")
+    assert images.tag("base") != before
+
+
+def test_existing_image_is_reused_and_said(recipes, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(images, "exists", lambda ref: True)
+    monkeypatch.setattr(images, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(images, "build_debootstrap", lambda *a: pytest.fail("rebuilt a cached image"))
+    images.build("base")
+    assert "reusing t/base:" in capsys.readouterr().out
+    assert calls == [["docker", "tag", images.tag("base"), "t/base:current"]]
+
+
+def test_unknown_recipe_is_one_clear_line(recipes, capsys):
+    with pytest.raises(SystemExit):
+        images.load("nope")
+    assert "no recipe" in capsys.readouterr().err
+
+
+def _fake_bin(tmp_path, name, body):
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+
+
+def test_ensure_docker_without_root_is_one_line(tmp_path):
+    # A docker client that cannot reach any engine, and an `id` that says we are not root.
+    _fake_bin(tmp_path, "docker", "exit 1")
+    _fake_bin(tmp_path, "id", "echo 1000")
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path)
+    proc = subprocess.run(["bash", os.path.join(ROOT, "tools", "ensure-docker.sh")], env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "we are not root" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_ensure_docker_with_an_engine_says_so(tmp_path):
+    _fake_bin(tmp_path, "docker", 'case "$1" in info) exit 0;; version) echo 99.0;; esac')
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path)
+    proc = subprocess.run(["bash", os.path.join(ROOT, "tools", "ensure-docker.sh")], env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0
+    assert "already answers (99.0)" in proc.stdout
+
+
+def test_ensure_docker_when_dockerd_never_answers(tmp_path):
+    # root, Debian, dockerd present but the engine never comes up: bounded wait, one line.
+    _fake_bin(tmp_path, "docker", "exit 1")
+    _fake_bin(tmp_path, "dockerd", "exit 0")
+    _fake_bin(tmp_path, "id", "echo 0")
+    _fake_bin(tmp_path, "sleep", "exit 0")
+    if not os.path.exists("/etc/debian_version"):
+        pytest.skip("the Debian branch of the preflight needs a Debian machine")
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path, DOCKERD_LOG=str(tmp_path / "d.log"))
+    proc = subprocess.run(["bash", os.path.join(ROOT, "tools", "ensure-docker.sh")], env=env,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == ["ensure-docker: dockerd did not answer within 60 s; see %s" % (tmp_path / "d.log")]
