@@ -3,8 +3,9 @@
 """The memory_limits controls (MEM-001..): no class of workload can take the whole host.
 
 The incident behind this project: a memory leak in one server ate all memory until the
-whole virtual infrastructure fell over. Each slice (system services, users, guests) must
-have a ceiling below the host's memory, so the host keeps a reserve for itself.
+whole virtual infrastructure fell over. The classes that can leak (users, guests) must
+have a ceiling below the host's memory, so the host keeps a reserve for itself, and
+sshd must be the last process the OOM killer picks, so administrators can still log in.
 
 Facts: ``audit_facts.memory`` (gather_memory.py): systemd's view of the units.
 """
@@ -60,6 +61,22 @@ def _ceiling(unit, needs_hypervisor=False):
     return check
 
 
+def _protected(src, facts):
+    units = src.get("units") or {}
+    ssh = [u for u in ("ssh.service", "sshd.service") if (units.get(u) or {}).get("LoadState") == "loaded"
+           and (units.get(u) or {}).get("ActiveState") not in (None, "", "inactive")]
+    if not ssh:
+        ssh = [u for u in ("ssh.service", "sshd.service") if (units.get(u) or {}).get("LoadState") == "loaded"]
+    if not ssh:
+        return not_applicable("no sshd unit on this host")
+    unit = ssh[0]
+    try:
+        score = int(units[unit].get("OOMScoreAdjust") or 0)
+    except ValueError:
+        return failed("%s OOMScoreAdjust %r" % (unit, units[unit].get("OOMScoreAdjust")))
+    return expect(score < 0, "%s OOMScoreAdjust %d (want < 0: the OOM killer picks the leak, not the way in)" % (unit, score))
+
+
 def _accounting(src, facts):
     units = src.get("units") or {}
     off = [u for u in ("system.slice", "user.slice") if (units.get(u) or {}).get("MemoryAccounting") != "yes"]
@@ -76,7 +93,8 @@ def _reserve(src, facts):
     total = src.get("mem_total")
     if not total:
         raise LookupError("the host's memory is unknown")
-    slices = ["system.slice", "user.slice"] + (["machine.slice"] if src.get("hypervisor") else [])
+    # system.slice is protected, never capped (the host's own services live there).
+    slices = ["user.slice"] + (["machine.slice"] if src.get("hypervisor") else [])
     limits = dict((u, _limit(units.get(u))) for u in slices)
     real = dict((u, v) for u, v in limits.items() if v is not None and v < total)
     if not real:
@@ -102,10 +120,10 @@ CONTROLS = [
          "One user's leak (or fork bomb of allocations) must not take the host's memory.",
          [_SYSTEMD, _CG, "NIST SP 800-53 SC-6"], "memory_limits_slices", _ceiling("user.slice"),
          note="user.slice entry"),
-    _ctl("MEM-003", "System services together have a memory ceiling", "medium",
-         "A leaking service must hit a limit before the kernel's OOM killer picks victims host-wide.",
-         [_SYSTEMD, _CG, "NIST SP 800-53 SC-6"], "memory_limits_slices", _ceiling("system.slice"),
-         note="system.slice entry"),
+    _ctl("MEM-003", "sshd is the last process the OOM killer picks", "high",
+         "When memory runs out the administrators must still be able to log in and stop the leak.",
+         [_SYSTEMD, "proc(5) oom_score_adj", "NIST SP 800-53 SC-5"], "memory_limits_protected_services",
+         _protected, note="with memory_limits_protected_oom_score_adjust"),
     _ctl("MEM-004", "Each user has a memory ceiling", "medium",
          "A per-user ceiling keeps one user's leak from starving the other users.",
          [_SYSTEMD, "user@.service(5)"], "memory_limits_user", _ceiling("user-1000.slice"),

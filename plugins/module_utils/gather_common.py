@@ -53,6 +53,28 @@ def systemctl_show(module, unit, properties):
     return values
 
 
+def systemctl_show_many(module, units, properties):
+    """Properties of several units in one systemctl call: {unit: {property: value}}.
+
+    systemctl prints one block per unit, in the order asked, separated by blank lines.
+    """
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return dict((unit, {}) for unit in units)
+    rc, out, err = module.run_command([systemctl, "show", "--no-pager", "-p", ",".join(properties)] + list(units))
+    blocks = [block for block in out.split("\n\n")] if rc == 0 else []
+    result = {}
+    for number, unit in enumerate(units):
+        values = {}
+        if number < len(blocks):
+            for line in blocks[number].splitlines():
+                if "=" in line:
+                    key, value = line.split("=", 1)
+                    values[key] = value
+        result[unit] = values
+    return result
+
+
 def unit_file_state(module, unit):
     """`systemctl is-enabled` answer (enabled, disabled, masked, static, ...), or "" when unknown."""
     systemctl = module.get_bin_path("systemctl")

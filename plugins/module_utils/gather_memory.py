@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import read_text, systemctl_show
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import read_text, systemctl_show_many
 
 PROPERTIES = ["MemoryAccounting", "MemoryMin", "MemoryLow", "MemoryHigh", "MemoryMax", "MemorySwapMax",
-              "MemoryLimit", "LoadState", "ActiveState", "DropInPaths"]
+              "MemoryLimit", "OOMScoreAdjust", "LoadState", "ActiveState", "DropInPaths"]
 # user-1000.slice stands for every user's slice: systemd applies the user-.slice.d
 # drop-ins to each user-<uid>.slice, loaded or not.
 UNITS = ["system.slice", "user.slice", "machine.slice", "user-1000.slice", "ssh.service", "sshd.service"]
@@ -32,8 +32,6 @@ def cgroup_mode():
 
 
 def gather(module):
-    units = {}
-    for unit in UNITS:
-        units[unit] = systemctl_show(module, unit, PROPERTIES)
+    units = systemctl_show_many(module, UNITS, PROPERTIES)
     hypervisor = any(module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"]) for name in ("libvirtd", "virtqemud"))
     return {"mem_total": mem_total(), "cgroup": cgroup_mode(), "units": units, "hypervisor": hypervisor}

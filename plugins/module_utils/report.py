@@ -45,13 +45,16 @@ def _counts(findings):
     return counts
 
 
-def host_areas(facts, requested):
+def host_areas(facts, requested, before=None):
     """The areas judged on a host: those it gathered facts for (``audit.areas``), within ``requested``.
 
-    A host whose facts could not be gathered is judged on every requested area, so each
-    control shows up as an error for it instead of disappearing.
+    A host whose facts could not be gathered is judged on the areas it had in the
+    previous result (or every requested area if it is new), so each control shows up as
+    an error for it instead of disappearing from the report.
     """
     present = ((facts or {}).get("audit") or {}).get("areas")
+    if present is None:
+        present = before
     if present is None:
         return list(requested) if requested else None
     return [a for a in present if not requested or a in requested]
@@ -80,7 +83,8 @@ def build_result(hosts, controls, threshold="high", waivers=None, previous=None,
         data = hosts[name] or {}
         facts = data.get("facts") or {}
         error = data.get("error") or ""
-        chosen = host_areas(facts if not error else {}, areas)
+        before = ((previous or {}).get("hosts") or {}).get(name, {}).get("areas") if isinstance(previous, dict) else None
+        chosen = host_areas(facts if not error else {}, areas, before=before)
         findings = ctl.judge(controls, facts, areas=chosen)
         if error:
             for finding in findings:

@@ -26,13 +26,15 @@ author:
 options:
   areas:
     description:
-      - The areas to gather. An area whose software is absent is still gathered and
-        judged (absence is a finding), except that areas listed here but not present
-        are reported in RV(audit_facts.audit.skipped) with the reason.
+      - The areas to gather. The software of C(ssh), C(console), C(patching) and
+        C(memory_limits) is expected everywhere, so its absence is a finding.
+      - C(kvm_host) is gathered (by the same code as M(startsecure.hardening.hypervisor_facts))
+        only where libvirt is installed; elsewhere it is listed in
+        RV(audit_facts.audit.skipped) with the reason and its controls are not judged.
     type: list
     elements: str
-    choices: [ssh, console, patching, memory_limits]
-    default: [ssh, console, patching, memory_limits]
+    choices: [ssh, console, patching, memory_limits, kvm_host]
+    default: [ssh, console, patching, memory_limits, kvm_host]
   sshd_config:
     description: Path of the main sshd configuration file.
     type: path
@@ -46,6 +48,14 @@ options:
     default:
       - origin=Debian,codename=${distro_codename}-security,label=Debian-Security
       - origin=Debian,codename=${distro_codename},label=Debian-Security
+  libvirt_uri:
+    description: The libvirt connection the C(kvm_host) area reads domains through.
+    type: str
+    default: qemu:///system
+  virt_host_validate:
+    description: Also run C(virt-host-validate qemu) (read-only) on KVM hosts.
+    type: bool
+    default: true
 notes:
   - Read-only; supports check mode. Run it with root rights (C(become)) so sudoers,
     private host keys and C(sshd -T) can be read; without them the affected controls
@@ -58,6 +68,7 @@ attributes:
 seealso:
   - module: startsecure.hardening.ssh_facts
   - module: startsecure.hardening.patch_facts
+  - module: startsecure.hardening.hypervisor_facts
 """
 
 EXAMPLES = r"""
@@ -82,7 +93,8 @@ audit_facts:
       description: C(areas) gathered, C(skipped) areas with reasons, C(container), C(seconds).
       type: dict
       returned: always
-      sample: {"areas": ["ssh", "console", "patching", "memory_limits"], "skipped": {}, "container": "docker", "seconds": 0.4}
+      sample: {"areas": ["ssh", "console", "patching", "memory_limits"], "skipped": {"kvm_host": "libvirt is not installed"},
+               "container": "docker", "seconds": 0.4}
     ssh:
       description: Effective sshd settings (C(effective)), C(effective_error), C(host_keys), C(moduli), C(config) file mode.
       type: dict
@@ -99,6 +111,10 @@ audit_facts:
       description: C(mem_total), C(cgroup) mode, and memory properties of C(units).
       type: dict
       returned: when the memory_limits area is gathered
+    hypervisor:
+      description: What M(startsecure.hardening.hypervisor_facts) returns as RV(hypervisor_facts#module:hypervisor).
+      type: dict
+      returned: when the kvm_host area is requested
 """
 
 import time
@@ -109,8 +125,17 @@ from ansible_collections.startsecure.hardening.plugins.module_utils import gathe
 from ansible_collections.startsecure.hardening.plugins.module_utils import gather_memory
 from ansible_collections.startsecure.hardening.plugins.module_utils import gather_patching
 from ansible_collections.startsecure.hardening.plugins.module_utils import gather_ssh
+from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
 
-AREAS = ["ssh", "console", "patching", "memory_limits"]
+try:
+    import libvirt  # python3-libvirt, present on KVM hosts
+except ImportError:
+    libvirt = None
+else:
+    # libvirt prints its errors to stderr by default; the facts carry them instead.
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+AREAS = ["ssh", "console", "patching", "memory_limits", "kvm_host"]
 
 
 def main():
@@ -122,6 +147,8 @@ def main():
                 "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
                 "origin=Debian,codename=${distro_codename},label=Debian-Security",
             ]),
+            libvirt_uri=dict(type="str", default="qemu:///system"),
+            virt_host_validate=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -131,6 +158,7 @@ def main():
     areas = module.params["areas"]
     facts = {}
     gathered = []
+    skipped = {}
     if "ssh" in areas:
         facts["ssh"] = gather_ssh.gather(module, module.params["sshd_config"])
         gathered.append("ssh")
@@ -143,7 +171,19 @@ def main():
     if "memory_limits" in areas:
         facts["memory"] = gather_memory.gather(module)
         gathered.append("memory_limits")
-    facts["audit"] = {"areas": gathered, "skipped": {}, "container": gather_common.container(module),
+    if "kvm_host" in areas:
+        # The KVM gathering reads kernel and module state too; skip it outright where
+        # there is no libvirt daemon, which keeps a guest's audit fast.
+        if not any(module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"]) for name in ("libvirtd", "virtqemud")):
+            skipped["kvm_host"] = "libvirt is not installed"
+        else:
+            def run(argv):
+                return module.run_command(argv, environ_update={"LC_ALL": "C"})
+            facts["hypervisor"] = hypervisor.gather(hypervisor.System("/", run), libvirt_module=libvirt,
+                                                    uri=module.params["libvirt_uri"],
+                                                    run_virt_host_validate=module.params["virt_host_validate"])
+            gathered.append("kvm_host")
+    facts["audit"] = {"areas": gathered, "skipped": skipped, "container": gather_common.container(module),
                       "seconds": round(time.time() - started, 3)}
     module.exit_json(changed=False, audit_facts=facts)
 

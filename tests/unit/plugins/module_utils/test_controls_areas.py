@@ -66,7 +66,7 @@ HARDEN = {
                             "Unattended-Upgrade::Origins-Pattern": [
                                 "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]},
     "patching/updates": {"lists_present": True, "lists_age_seconds": 3600, "security": [], "other_count": 2},
-    "memory/units/system.slice/MemoryMax": str(8 * GIB),
+    "memory/units/ssh.service/OOMScoreAdjust": "-500",
     "memory/units/user.slice/MemoryMax": str(4 * GIB),
     "memory/units/user-1000.slice/MemoryMax": str(2 * GIB),
     "memory/units/machine.slice/MemoryMax": str(16 * GIB),
@@ -135,7 +135,7 @@ BREAK = {
     "PAT-008": {"patching/stale_processes": [{"pid": 42, "name": "sshd", "libraries": ["/usr/lib/libssl.so.3"]}]},
     "MEM-001": {"memory/units/user.slice/MemoryAccounting": "no"},
     "MEM-002": {"memory/units/user.slice/MemoryMax": "infinity"},
-    "MEM-003": {"memory/units/system.slice/MemoryMax": str(200 * GIB)},
+    "MEM-003": {"memory/units/ssh.service/OOMScoreAdjust": "0"},
     "MEM-004": {"memory/units/user-1000.slice/MemoryMax": "infinity"},
     "MEM-005": {"memory/units/machine.slice/MemoryMax": "infinity"},
     "MEM-006": lambda f: _set(f, "memory/units/machine.slice/MemoryMax", str(int(f["memory"]["mem_total"] * 0.98))),

@@ -143,3 +143,15 @@ def test_text_table():
 def test_json_is_serialisable_and_tagged():
     data = json.loads(report.to_json(_result()))
     assert data["format"] == report.FORMAT and data["version"] == 1
+
+
+def test_unreachable_host_keeps_the_areas_it_had_before():
+    before = report.load_previous(report.to_json(_result()))
+    hosts = _hosts()
+    hosts["kvm1"] = {"groups": ["kvm_hosts"], "error": "unreachable"}
+    hosts["guest<1>"] = {"groups": ["guests"], "error": "unreachable"}
+    result = _result(hosts=hosts, previous=before)
+    assert len(result["hosts"]["kvm1"]["findings"]) == 4
+    assert [f["id"] for f in result["hosts"]["guest<1>"]["findings"]] == ["CON-001", "SSH-001", "SSH-002"]
+    assert {f["status"] for f in result["hosts"]["guest<1>"]["findings"]} == {"error"}
+    assert ("guest<1>", "CON-001") in [(c["host"], c["id"]) for c in result["drift"]["worse"]]
