@@ -64,13 +64,21 @@ $(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images collection-link
 
 build: venv
 	@mkdir -p build
-	$(BIN)/ansible-galaxy collection build --force --output-path build .
+	cd build && $(BIN)/ansible-galaxy collection build --force ..
 
-# The README's install instructions, followed into an empty collections path.
+# The README's install instructions, followed into an empty collections path; then
+# every module and filter documentation must render from the installed copy.
 install-check: build
 	@rm -rf build/install-check && mkdir -p build/install-check
-	$(BIN)/ansible-galaxy collection install -p build/install-check build/startsecure-hardening-*.tar.gz
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check $(BIN)/ansible-doc -l startsecure.hardening
+	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check \
+	  $(BIN)/ansible-galaxy collection install startsecure-hardening-$$(awk '/^version:/ {print $$2}' ../galaxy.yml).tar.gz
+	@export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check; \
+	for t in module filter; do \
+	  names=$$($(BIN)/ansible-doc -t $$t -l startsecure.hardening --json | $(BIN)/python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'); \
+	  [ -n "$$names" ] || { echo "install-check: no $$t plugins found in the installed collection"; exit 1; }; \
+	  $(BIN)/ansible-doc -t $$t $$names > /dev/null || exit 1; \
+	  echo "install-check: $$t documentation renders: $$names"; \
+	done
 
 clean:
 	rm -rf build tests/output
