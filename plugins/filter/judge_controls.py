@@ -17,7 +17,7 @@ description:
     finding per control, sorted by id.
   - The input is a dict holding the facts under their source name, for example the
     registered result of P(startsecure.hardening.hypervisor_facts#module) (it has a
-    C(hypervisor) key), or C({"hypervisor": ..., "ssh": ...}). The bare facts of one
+    C(hypervisor) key), or a dict with the keys C(hypervisor), C(ssh)... The bare facts of one
     source are accepted with O(source).
   - A control whose facts were not gathered is skipped unless it was asked for by
     O(ids) (then it is an C(error) finding, never a silent pass).

@@ -18,7 +18,7 @@ description:
     independently, so a limit reaches a running guest even where a definition with a hard
     limit could not start (a host that refuses to raise the locked-memory rlimit).
   - Refuses, before changing anything, a hard limit below what a domain already uses (its
-    current memory, or the resident memory of its running QEMU process): that limit would
+    current memory, or the resident memory of its running QEMU process) - that limit would
     get the guest killed at once.
   - Returns, per domain, the limit before and after and the limit the cgroup of the running
     QEMU really carries (cgroup v1 C(memory.limit_in_bytes) or v2 C(memory.max) of its
