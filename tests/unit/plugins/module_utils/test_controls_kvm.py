@@ -287,3 +287,22 @@ def test_ids_are_numbered_and_unique():
     ids = [c.id for c in controls_kvm.CONTROLS]
     assert ids == ["KVM-%03d" % n for n in range(1, len(ids) + 1)]
     assert all(c.area == "kvm_host" and c.source == "hypervisor" for c in controls_kvm.CONTROLS)
+
+
+def test_recorded_hardening_turns_findings_into_passes():
+    """The same container, recorded again after hardening it by hand with libvirt_config (qemu.conf,
+    libvirtd.conf), socket drop-ins (SocketMode=0660, SocketGroup=libvirt), masked TCP/TLS sockets,
+    directory modes, the risky domain undefined and `tiny` redefined with VNC on 127.0.0.1 and
+    nosharepages, its memory limit applied live by libvirt_domain_memory."""
+    hardened = load("debian12-hardened.json")
+    before = dict((f["id"], f["status"]) for f in controls.judge(controls_kvm.CONTROLS, {"hypervisor": BASE}))
+    after = dict((f["id"], f["status"]) for f in controls.judge(controls_kvm.CONTROLS, {"hypervisor": hardened}))
+    fixed = sorted(cid for cid in after if before[cid] == "fail" and after[cid] == "pass")
+    assert fixed == ["KVM-007", "KVM-008", "KVM-012", "KVM-023", "KVM-026", "KVM-027", "KVM-028", "KVM-029",
+                     "KVM-030", "KVM-035", "KVM-036", "KVM-051", "KVM-052", "KVM-053", "KVM-059", "KVM-060",
+                     "KVM-061"]
+    # what hardening libvirt cannot fix in a container stays a finding
+    assert [cid for cid in sorted(after) if after[cid] == "fail"] == [
+        "KVM-011", "KVM-014", "KVM-033", "KVM-040", "KVM-045", "KVM-047", "KVM-049"]
+    assert not any(after[cid] == "pass" and before[cid] == "fail" and cid == "KVM-014" for cid in after)
+    assert hardened["units"]["libvirtd-tcp.socket"]["load"] == "masked"
