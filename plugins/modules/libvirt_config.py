@@ -110,18 +110,34 @@ backup_file:
   returned: changed and backup requested
   sample: /etc/libvirt/qemu.conf.12345.2026-01-01@10:00:00~
 config:
-  description: Every key of the resulting file with its value (what libvirt will read; first occurrence wins).
+  description:
+    - Every key of the resulting file with its value (what libvirt will read; first occurrence wins).
+    - The value of a key whose name contains C(password) is masked, here and in the diff.
   type: dict
   returned: always
   sample: {listen_tcp: 0, auth_tcp: sasl}
 """
 
 import os
+import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf
+
+
+MASK = "********"
+_SECRET_LINE = re.compile(r"^(?P<head>[ \t]*[A-Za-z_][A-Za-z0-9_.]*password[ \t]*=[ \t]*).*$", re.MULTILINE)
+
+
+def _secret(key):
+    """Console passwords (vnc_password, spice_password...) never leave the host in the result."""
+    return "password" in key
+
+
+def _mask_text(text):
+    return _SECRET_LINE.sub(lambda m: m.group("head") + '"%s"' % MASK, text)
 
 
 def run_module(module):
@@ -141,9 +157,10 @@ def run_module(module):
     except libvirt_conf.ConfError as exc:
         module.fail_json(msg="%s" % exc, path=path, line=exc.line, reason=exc.reason)
     changed = result.text != before or not exists
-    response = dict(changed=changed, changed_keys=result.changed_keys, config=result.config)
+    config = dict((key, MASK if _secret(key) and value else value) for key, value in result.config.items())
+    response = dict(changed=changed, changed_keys=result.changed_keys, config=config)
     if module._diff:
-        response["diff"] = dict(before=before, after=result.text,
+        response["diff"] = dict(before=_mask_text(before), after=_mask_text(result.text),
                                 before_header=path if exists else "/dev/null", after_header=path)
     if not changed or module.check_mode:
         module.exit_json(**response)

@@ -87,3 +87,14 @@ def test_bad_value_fails_cleanly(tmp_path, run_module):
     path = _conf(tmp_path)
     failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"x": {"nested": 1}}})
     assert failed and "cannot write a dict" in result["msg"]
+
+
+def test_passwords_are_masked_in_result_and_diff(tmp_path, run_module):
+    path = tmp_path / "qemu.conf"
+    path.write_text("#vnc_password = \"XYZ12345\"\n")
+    failed, result = run_module(libvirt_config.main, {"path": str(path), "settings": {"vnc_password": "s3cret!"}},
+                                diff=True)
+    assert not failed and result["config"] == {"vnc_password": "********"}
+    assert "s3cret!" not in str(result)
+    assert 'vnc_password = "********"' in result["diff"]["after"]
+    assert path.read_text() == "#vnc_password = \"XYZ12345\"\nvnc_password = \"s3cret!\"\n"
