@@ -190,7 +190,8 @@ def c_tcp_off(h, facts):
 
 def c_auth_tcp(h, facts):
     bad = [f for f in _daemon_files(h) if _conf(h, f).get("auth_tcp") == "none"]
-    return expect(not bad, "auth_tcp = %s" % (", ".join("%s in %s" % (_conf(h, f).get("auth_tcp"), f) for f in _daemon_files(h) if "auth_tcp" in _conf(h, f)) or "sasl (default)"))
+    seen = ["%s in %s" % (_conf(h, f).get("auth_tcp"), f) for f in _daemon_files(h) if "auth_tcp" in _conf(h, f)]
+    return expect(not bad, "auth_tcp = %s" % (", ".join(seen) or "sasl (default)"))
 
 
 def c_tls_verify(h, facts):

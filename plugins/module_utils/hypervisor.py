@@ -193,7 +193,8 @@ def gather_units(system):
 
 
 def _on(unit):
-    return bool(unit.get("present")) and (unit.get("active") == "active" or unit.get("enabled") in ("enabled", "enabled-runtime", "static", "indirect", "alias"))
+    return bool(unit.get("present")) and (
+        unit.get("active") == "active" or unit.get("enabled") in ("enabled", "enabled-runtime", "static", "indirect", "alias"))
 
 
 def daemon_mode(units):

@@ -32,7 +32,7 @@ description:
     XML files under C(/run/libvirt/qemu) and C(/etc/libvirt/qemu).
   - On a host without libvirt it returns O(ignore:hypervisor.installed=false) and does not fail.
 author:
-  - startsecure.hardening contributors
+  - startsecure engineers (!UNKNOWN)
 options:
   uri:
     description: The libvirt connection URI.
@@ -85,7 +85,9 @@ hypervisor:
       description: The libvirt, KSM and machine.slice units (present, load, active, enabled, socket_mode, socket_group, listen).
       type: dict
     config:
-      description: Per file (qemu.conf, libvirtd.conf, virtqemud.conf, virtproxyd.conf) - path, present, values (what the file sets), effective (with defaults), error.
+      description:
+        - Per file (qemu.conf, libvirtd.conf, virtqemud.conf, virtproxyd.conf) - path, present,
+          values (what the file sets), effective (with defaults), error.
       type: dict
     sockets:
       description: Path to stat (exists, mode, owner, group) of libvirt's UNIX sockets.
@@ -117,7 +119,10 @@ hypervisor:
       type: list
       elements: dict
     domains:
-      description: One summary per domain (name, type, state, memory_kib, memtune, cgroup, memtune_enforced, rss_kib, seclabels, graphics, chardevs, interfaces, hostdevs, disks, cpu, nosharepages, qemu_commandline, taint).
+      description:
+        - One summary per domain - name, type, state, memory_kib, memtune, cgroup, memtune_enforced,
+          rss_kib, seclabels, graphics, chardevs, interfaces, hostdevs, disks, cpu, nosharepages,
+          qemu_commandline, taint.
       type: list
       elements: dict
     virt_host_validate:

@@ -26,7 +26,7 @@ description:
   - The new content is written to a temporary file, checked with O(validate) when given,
     and moved over the old one atomically.
 author:
-  - startsecure.hardening contributors
+  - startsecure engineers (!UNKNOWN)
 options:
   path:
     description: The configuration file.

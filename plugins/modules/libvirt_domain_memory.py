@@ -26,7 +26,7 @@ description:
 requirements:
   - python3-libvirt on the managed host (Debian/Ubuntu C(python3-libvirt), RHEL C(python3-libvirt)).
 author:
-  - startsecure.hardening contributors
+  - startsecure engineers (!UNKNOWN)
 options:
   uri:
     description: The libvirt connection URI.
