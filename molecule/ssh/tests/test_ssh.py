@@ -1,0 +1,244 @@
+"""Verify the ssh role from outside, the way an attacker and an admin see the host.
+
+Every test talks to the container's real sshd: over the port Docker published on
+127.0.0.1 (ssh, ssh-audit) or by running the role again with side variables.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+BIN = os.path.dirname(sys.executable)
+EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
+ADMIN_KEY = os.path.join(EPHEMERAL, "admin_ed25519")
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DROPIN = "/etc/ssh/sshd_config.d/00-startsecure-hardening.conf"
+
+# ssh-audit judges CVEs by the version in the banner. Debian backports fixes without
+# changing the upstream version, so a CVE may be listed although the installed
+# package is fixed. Only such entries may be excluded, each with the Debian package
+# version that fixed it; test_ssh_audit checks the installed version is at least that.
+# ssh-audit 3.9 reads Debian's banner suffix and reports none for the tested images,
+# so the list is empty; an entry here must name its fix:
+#   "CVE-2024-6387": {"debian12": "1:9.2p1-2+deb12u3"},
+CVE_FIXED_BY_DEBIAN = {}
+
+
+def container(host):
+    return host.backend.host
+
+
+def published_port(host):
+    out = subprocess.run(["docker", "port", container(host), "22"], check=True,
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("127.0.0.1:"):
+            return int(line.rsplit(":", 1)[1])
+    raise AssertionError("sshd of %s is not published on 127.0.0.1: %r" % (container(host), out))
+
+
+def ssh(host, user, *extra, env=None, command="id -un", retries=4):
+    """A real ssh connection from the controller to the container's sshd.
+
+    OpenSSH >= 9.8 (Debian 13) penalises a source address that fails to
+    authenticate (PerSourcePenalties) by refusing it for a while; a refused
+    connection is retried after a pause, an authentication answer is not.
+    """
+    if shutil.which("ssh") is None:
+        pytest.fail("no ssh client on the controller: install openssh-client")
+    args = ["ssh", "-p", str(published_port(host)), "-F", "/dev/null",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"] + list(extra) + \
+        ["%s@127.0.0.1" % user, command]
+    for _attempt in range(retries):
+        result = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                                env=dict(os.environ, **(env or {})))
+        refused = result.returncode == 255 and any(
+            marker in result.stderr for marker in (
+                "Connection closed by", "Connection reset", "kex_exchange_identification"))
+        if not refused:
+            return result
+        time.sleep(8)
+    return result
+
+
+def key_login(host, user):
+    return ssh(host, user, "-i", ADMIN_KEY, "-o", "BatchMode=yes",
+               "-o", "IdentitiesOnly=yes", "-o", "PreferredAuthentications=publickey")
+
+
+def sha256(host, path):
+    return host.check_output("sha256sum %s" % path).split()[0]
+
+
+def sshd_state(host):
+    """What would show any change to sshd: files, effective settings, reloads."""
+    return {
+        "sshd_config": sha256(host, "/etc/ssh/sshd_config"),
+        "dropins": host.check_output("cat /etc/ssh/sshd_config.d/*.conf | sha256sum"),
+        "effective": host.check_output("sshd -T"),
+        "pid": host.check_output("systemctl show -p MainPID --value ssh.service"),
+        "reloads": host.check_output(
+            "journalctl -u ssh.service --no-pager -o cat | grep -c 'Received SIGHUP' || true"),
+    }
+
+
+def run_role(host, *extra_vars):
+    """Run the role again against this container with side variables."""
+    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", "%s," % container(host),
+           "-c", "community.docker.docker", "-e", "ansible_python_interpreter=/usr/bin/python3",
+           os.path.join(SCENARIO_DIR, "converge.yml")]
+    for extra in extra_vars:
+        cmd += ["-e", json.dumps(extra)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"))
+
+
+# --- the effective configuration -----------------------------------------------------
+
+
+def test_dropin_is_read_first_and_wins_over_cloud_init(host):
+    dropins = host.check_output("ls /etc/ssh/sshd_config.d").split()
+    assert "50-cloud-init.conf" in dropins, "prepare.yml planted it; it must still be there"
+    assert sorted(dropins)[0] == os.path.basename(DROPIN)
+    effective = host.check_output("sshd -T")
+    assert "passwordauthentication no" in effective.splitlines()
+    assert "kbdinteractiveauthentication no" in effective.splitlines()
+    assert "permitrootlogin no" in effective.splitlines()
+
+
+def test_sshd_config_validates_and_files_are_safe(host):
+    assert host.run("sshd -t").rc == 0
+    dropin = host.file(DROPIN)
+    assert (dropin.user, dropin.group, dropin.mode) == ("root", "root", 0o600)
+    for key in ("ed25519", "rsa"):
+        private = host.file("/etc/ssh/ssh_host_%s_key" % key)
+        assert (private.user, private.mode) == ("root", 0o600)
+    assert not host.file("/etc/ssh/ssh_host_ecdsa_key").exists
+    assert not host.file("/etc/ssh/ssh_host_dsa_key").exists
+
+
+def test_moduli_has_no_group_below_3072_bits(host):
+    small = host.check_output("awk '!/^#/ && $5 + 1 < 3072' /etc/ssh/moduli | wc -l")
+    assert int(small) == 0
+    assert int(host.check_output("awk '!/^#/' /etc/ssh/moduli | wc -l")) > 0
+
+
+def test_client_config_is_hardened(host):
+    conf = host.check_output("ssh -G localhost")
+    lines = conf.splitlines()
+    assert "hashknownhosts yes" in lines
+    assert "forwardagent no" in lines
+    assert "forwardx11 no" in lines
+
+
+# --- from outside: ssh-audit and real logins -------------------------------------------
+
+
+def test_admin_key_login_works(host):
+    result = key_login(host, "sshadmin")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "sshadmin"
+
+
+def test_ssh_audit_reports_no_failure_and_no_warning(host):
+    audit = os.path.join(BIN, "ssh-audit")
+    result = subprocess.run([audit, "-j", "--skip-rate-test", "-p", str(published_port(host)),
+                             "127.0.0.1"], capture_output=True, text=True, timeout=120)
+    report = json.loads(result.stdout.splitlines()[0])
+    assert report["banner"]["software"], "ssh-audit got no banner: %s" % result.stdout
+    findings = []
+    for section in ("kex", "key", "enc", "mac"):
+        for entry in report.get(section, []):
+            notes = entry.get("notes", {})
+            for level in ("fail", "warn"):
+                for note in notes.get(level, []):
+                    findings.append("%s %s %s: %s" % (level, section, entry["algorithm"], note))
+    for level, changes in report.get("recommendations", {}).items():
+        for action, sections in changes.items():
+            for section, entries in sections.items():
+                for entry in entries:
+                    findings.append("recommendation %s %s %s %s" % (level, action, section, entry["name"]))
+    distro = container(host).rsplit("-", 1)[-1]
+    installed = host.check_output("dpkg-query -W -f '${Version}' openssh-server")
+    for cve in report.get("cves", []):
+        fixed = CVE_FIXED_BY_DEBIAN.get(cve["name"], {}).get(distro)
+        if fixed is None or host.run(
+                "dpkg --compare-versions %s ge %s" % (installed, fixed)).rc != 0:
+            findings.append("cve %s (cvss %s): %s" % (cve["name"], cve.get("cvssv2"), cve.get("description")))
+    assert not findings, "\n".join(findings)
+    kex = [entry["algorithm"] for entry in report["kex"]]
+    # post-quantum hybrids only: mlkem768 where OpenSSH has it (>= 9.9), sntrup761 else
+    assert kex[0] in ("mlkem768x25519-sha256", "sntrup761x25519-sha512",
+                      "sntrup761x25519-sha512@openssh.com")
+    keys = {entry["algorithm"] for entry in report["key"]}
+    assert keys <= {"ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"}, keys
+    assert "ssh-ed25519" in keys
+    for entry in report["key"]:
+        assert entry.get("keysize") is None or entry["keysize"] >= 3072, entry
+
+
+def test_host_keys_are_ed25519_and_rsa_of_3072_bits_or_more(host):
+    found = {}
+    for pub in host.check_output("ls /etc/ssh/ssh_host_*_key.pub").split():
+        bits, _fp, _comment = host.check_output("ssh-keygen -l -f %s" % pub).split(None, 2)
+        found[pub.split("/")[-1]] = int(bits)
+    assert set(found) == {"ssh_host_ed25519_key.pub", "ssh_host_rsa_key.pub"}, found
+    assert found["ssh_host_rsa_key.pub"] >= 3072
+
+
+def test_password_login_is_refused(host):
+    # The password is right (prepare.yml set it), so only the server can refuse it.
+    askpass = os.path.join(EPHEMERAL, "askpass.sh")
+    with open(askpass, "w") as handle:
+        handle.write("#!/bin/sh\necho 'Molecule-Pw-Test-1'\n")
+    os.chmod(askpass, 0o700)
+    result = ssh(host, "sshpw", "-o", "PubkeyAuthentication=no",
+                 "-o", "PreferredAuthentications=password,keyboard-interactive",
+                 "-o", "NumberOfPasswordPrompts=1",
+                 env={"SSH_ASKPASS": askpass, "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+    assert result.returncode == 255, result.stdout
+    assert "Permission denied (publickey)" in result.stderr, result.stderr
+
+
+def test_root_login_is_refused_even_with_a_valid_key(host):
+    # root holds the same key that lets sshadmin in (prepare.yml).
+    assert host.file("/root/.ssh/authorized_keys").content_string == \
+        host.file("/home/sshadmin/.ssh/authorized_keys").content_string
+    result = key_login(host, "root")
+    assert result.returncode == 255, result.stdout
+    assert "Permission denied" in result.stderr, result.stderr
+
+
+# --- the role refuses harmful runs, before any change ------------------------------------
+
+
+def test_lockout_is_prevented_and_nothing_changes(host):
+    before = sshd_state(host)
+    # ssh_max_auth_tries: 4 would change the drop-in if the role went on.
+    result = run_role(host, {"ssh_admin_users": ["nokeys"], "ssh_max_auth_tries": 4})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "LOCKOUT PREVENTED" in output, output
+    assert "account 'nokeys' would be locked out" in output
+    assert "ssh_password_authentication" in output
+    assert sshd_state(host) == before
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ({"ssh_permit_root_login": "maybe"}, "ssh_permit_root_login"),
+    ({"ssh_max_auth_tries": -1}, "ssh_max_auth_tries=-1"),
+])
+def test_wrong_value_stops_the_play_before_any_change(host, extra, expected):
+    before = sshd_state(host)
+    # ssh_max_sessions: 7 would change the drop-in if validation let the run through.
+    result = run_role(host, dict(extra, ssh_max_sessions=7))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert expected in output, output
+    assert "changed=0" in output.replace(" ", ""), output
+    assert sshd_state(host) == before
