@@ -270,12 +270,19 @@ def c_sock_group(h, facts):
         return not_applicable("no R/W UNIX socket exists (daemon not started)")
     bad = []
     seen = []
+    expected = h.get("expected_admins")
     for path, st in socks:
         group = st.get("group")
         members = (h.get("groups") or {}).get(group, [])
         seen.append("%s group %s (members: %s)" % (path, group, _names(members) or "none"))
-        if group in BROAD_GROUPS or ((_mode(st.get("mode")) or 0) & 0o070 and group in ("kvm", "libvirt-qemu")):
+        writable = (_mode(st.get("mode")) or 0) & 0o060
+        if group in BROAD_GROUPS or (writable and group in ("kvm", "libvirt-qemu")):
             bad.append("%s is writable by the broad group %s" % (path, group))
+        elif writable and expected is not None and group != "root":
+            extra = [m for m in members if m not in expected]
+            if extra:
+                bad.append("%s: %s in group %s but not among the admins (%s)" % (
+                    path, _names(extra), group, _names(expected) or "none"))
     return expect(not bad, _names(bad) if bad else "; ".join(seen))
 
 

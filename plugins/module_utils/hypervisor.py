@@ -542,7 +542,9 @@ def gather(system, libvirt_module=None, uri="qemu:///system", run_virt_host_vali
     facts["config"] = gather_config(system, errors)
     facts["sockets"] = dict((path, system.stat(path)) for path in SOCKETS)
     facts["paths"] = dict((path, system.stat(path)) for path in DIRECTORIES)
-    facts["groups"] = group_members(system)
+    socket_groups = [st.get("group") for st in facts["sockets"].values() if st.get("exists")]
+    socket_groups += [u.get("socket_group") for u in units.values() if u.get("socket_group")]
+    facts["groups"] = group_members(system, tuple(sorted(set(("libvirt", "kvm", "libvirt-qemu")) | set(socket_groups))))
     facts["ksm"] = gather_ksm(system, units)
     facts["machine_slice"] = gather_machine_slice(system, units)
     facts["deleted_qemu_binaries"] = deleted_qemu_binaries(system)

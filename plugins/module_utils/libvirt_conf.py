@@ -431,7 +431,8 @@ DEFAULTS = {
         "listen_addr": None,
         "unix_sock_group": "root",
         "unix_sock_ro_perms": "0777",
-        "unix_sock_rw_perms": "0700",
+        # libvirt built with polkit (Debian, RHEL) opens the R/W socket to everyone (0777) and lets polkit decide
+        "unix_sock_rw_perms": "0777",
         "unix_sock_admin_perms": "0700",
         "unix_sock_dir": "/run/libvirt",
         "auth_unix_ro": "polkit",

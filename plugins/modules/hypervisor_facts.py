@@ -42,6 +42,13 @@ options:
     description: Also run C(virt-host-validate qemu) and return its checks (its exit code is never required to be 0).
     type: bool
     default: true
+  admins:
+    description:
+      - The accounts meant to manage libvirt (members of the R/W socket's group), returned as
+        RV(hypervisor.expected_admins). When given, control C(KVM-010) fails for any other
+        member of that group; when omitted, it fails only for a broad group (users, staff...).
+    type: list
+    elements: str
 attributes:
   check_mode:
     support: full
@@ -111,6 +118,10 @@ hypervisor:
     groups:
       description: Members of the libvirt, kvm and libvirt-qemu groups.
       type: dict
+    expected_admins:
+      description: The O(admins) option, null when not given.
+      type: list
+      elements: str
     machine_slice:
       description: The memory cap of machine.slice (limit_bytes from the cgroup, null = none).
       type: dict
@@ -154,6 +165,7 @@ def main():
         argument_spec=dict(
             uri=dict(type="str", default="qemu:///system"),
             virt_host_validate=dict(type="bool", default=True),
+            admins=dict(type="list", elements="str"),
         ),
         supports_check_mode=True,
     )
@@ -163,6 +175,7 @@ def main():
 
     facts = hypervisor.gather(hypervisor.System("/", run), libvirt_module=libvirt, uri=module.params["uri"],
                               run_virt_host_validate=module.params["virt_host_validate"])
+    facts["expected_admins"] = module.params["admins"]
     module.exit_json(changed=False, hypervisor=facts)
 
 

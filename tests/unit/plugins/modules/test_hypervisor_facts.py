@@ -33,8 +33,9 @@ def test_passes_options_through(run_module, monkeypatch):
         seen.update(uri=uri, vhv=run_virt_host_validate, root=system.root)
         return {"installed": True}
     monkeypatch.setattr(hypervisor, "gather", fake_gather)
-    failed, result = run_module(hypervisor_facts.main, {"uri": "qemu+ssh://h/system", "virt_host_validate": False})
-    assert not failed and result["hypervisor"] == {"installed": True}
+    failed, result = run_module(hypervisor_facts.main, {"uri": "qemu+ssh://h/system", "virt_host_validate": False,
+                                                        "admins": ["virtadmin"]})
+    assert not failed and result["hypervisor"] == {"installed": True, "expected_admins": ["virtadmin"]}
     assert seen == {"uri": "qemu+ssh://h/system", "vhv": False, "root": "/"}
 
 
