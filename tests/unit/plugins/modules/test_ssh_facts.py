@@ -1,0 +1,124 @@
+"""ssh_facts end to end on a fake /etc/ssh: files in tmp_path, commands answered by a stub."""
+import collections
+import os
+import sys
+
+import pytest
+from ansible.module_utils import basic
+
+from ansible_collections.startsecure.hardening.plugins.modules import ssh_facts
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
+from ssh_test_keys import ECDSA256, ED25519, RSA2048  # noqa: E402  pylint: disable=wrong-import-position
+
+Pw = collections.namedtuple("Pw", "pw_name pw_uid pw_gid pw_dir")
+Gr = collections.namedtuple("Gr", "gr_name gr_gid gr_mem")
+
+SSHD_T = "passwordauthentication no\nport 22\nauthorizedkeysfile .ssh/authorized_keys %h/.ssh/extra_keys\n"
+
+
+@pytest.fixture
+def fake_host(tmp_path, monkeypatch):
+    etc = tmp_path / "etc"
+    (etc / "sshd_config.d").mkdir(parents=True)
+    (etc / "sshd_config").write_text("Include %s/sshd_config.d/*.conf\nPort 22\n" % etc)
+    (etc / "sshd_config.d" / "50-cloud-init.conf").write_text("PasswordAuthentication yes\n")
+    (etc / "sshd_config.d" / "00-first.conf").write_text("PasswordAuthentication no\n")
+    (etc / "sshd_config.d" / "notes.txt").write_text("not included\n")
+    (etc / "ssh_config").write_text("Host *\n    SendEnv LANG\n")
+    (etc / "moduli").write_text("20230316 2 6 100 2047 5 FF\n20230316 2 6 100 3071 2 FF\n")
+    (etc / "ssh_host_ed25519_key.pub").write_text(ED25519 + "\n")
+    (etc / "ssh_host_ecdsa_key.pub").write_text(ECDSA256 + "\n")
+    home = tmp_path / "home" / "admin"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "authorized_keys").write_text("# keys\n" + ED25519 + "\n")
+    (home / ".ssh" / "extra_keys").write_text(RSA2048 + "\n")
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(list(args))
+        if args[1:] == ["-V"]:
+            return 0, "", "OpenSSH_9.2p1 Debian-2+deb12u10, OpenSSL 3.0.20 7 Apr 2026\n"
+        if args[1] == "-Q":
+            return 0, {"kex": "sntrup761x25519-sha512@openssh.com\ncurve25519-sha256\n"}.get(args[2], "x\n"), ""
+        if args[1] == "-T":
+            return 0, SSHD_T, ""
+        if args[1] == "show":
+            return 0, "ActiveState=active\nUnitFileState=enabled\n", ""
+        raise AssertionError("unexpected command %s" % args)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/bin/" + name)
+
+    def getpwnam(name):
+        if name == "admin":
+            return Pw("admin", 1000, 1000, str(home))
+        raise KeyError(name)
+
+    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", getpwnam)
+    monkeypatch.setattr(ssh_facts.grp, "getgrgid", lambda gid: Gr("admin", 1000, []))
+    monkeypatch.setattr(ssh_facts.grp, "getgrall", lambda: [Gr("sudo", 27, ["admin"]), Gr("other", 5, ["x"])])
+    args = {
+        "users": ["admin", "ghost"],
+        "sshd_config": str(etc / "sshd_config"),
+        "ssh_config": str(etc / "ssh_config"),
+        "moduli_path": str(etc / "moduli"),
+        "host_key_glob": str(etc / "ssh_host_*_key.pub"),
+        "service_units": ["ssh.service"],
+    }
+    return args, etc, calls
+
+
+def test_gathers_everything_in_one_call(run_module, fake_host):
+    args, etc, _calls = fake_host
+    failed, result = run_module(ssh_facts.main, args, check_mode=True)
+    assert not failed and result["changed"] is False
+    assert result["openssh"]["version"] == "9.2"
+    assert result["supported"]["kex"] == ["sntrup761x25519-sha512@openssh.com", "curve25519-sha256"]
+    assert result["config"]["dropins"] == ["00-first.conf", "50-cloud-init.conf"]
+    assert result["config"]["dropin_dir"] == str(etc / "sshd_config.d")
+    assert result["client_config"]["includes"] == []
+    assert result["effective"]["passwordauthentication"] == "no"
+    assert result["effective"]["port"] == ["22"]
+    assert result["effective_error"] == ""
+    assert [(k["type"], k["bits"]) for k in result["host_keys"]] == [
+        ("ecdsa-sha2-nistp256", 256), ("ssh-ed25519", 256)]
+    assert result["moduli"]["groups"] == 2 and result["moduli"]["groups_below_min"] == 1
+    assert result["units"] == {"ssh.service": {"active": "active", "enabled": "enabled"}}
+
+
+def test_users_keys_from_every_authorized_keys_file(run_module, fake_host):
+    args, _etc, _calls = fake_host
+    _failed, result = run_module(ssh_facts.main, args)
+    admin = result["users"]["admin"]
+    assert admin["exists"] and admin["uid"] == 1000
+    assert admin["groups"] == ["admin", "sudo"]
+    assert [(k["type"], k["bits"]) for k in admin["keys"]] == [("ssh-ed25519", 256), ("ssh-rsa", 2048)]
+    assert admin["keys"][1]["file"].endswith("/.ssh/extra_keys")
+    assert result["users"]["ghost"] == {"exists": False, "uid": None, "home": None, "groups": [],
+                                        "authorized_keys_files": [], "keys": []}
+
+
+def test_sshd_t_failure_is_reported_not_fatal(run_module, fake_host, monkeypatch):
+    args, _etc, _calls = fake_host
+    original = basic.AnsibleModule.run_command
+
+    def failing(self, cmd, **kwargs):
+        if cmd[1] == "-T":
+            return 255, "", "Missing privilege separation directory: /run/sshd\n"
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", failing)
+    failed, result = run_module(ssh_facts.main, args)
+    assert not failed
+    assert result["effective"] == {}
+    assert "privilege separation" in result["effective_error"]
+    # default AuthorizedKeysFile is used when sshd -T cannot tell
+    assert [k["type"] for k in result["users"]["admin"]["keys"]] == ["ssh-ed25519"]
+
+
+def test_expand_keys_file_tokens():
+    entry = Pw("bob", 1001, 1001, "/home/bob")
+    assert ssh_facts.expand_keys_file("/etc/ssh/keys/%u", entry) == "/etc/ssh/keys/bob"
+    assert ssh_facts.expand_keys_file("%h/.ssh/k_%U_%%", entry) == "/home/bob/.ssh/k_1001_%"
+    assert ssh_facts.expand_keys_file(".ssh/authorized_keys", entry) == "/home/bob/.ssh/authorized_keys"
