@@ -51,7 +51,7 @@ def host():
             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
             IMAGE, "/lib/systemd/systemd")
     try:
-        for _ in range(60):
+        for dummy in range(60):
             state = _docker("exec", NAME, "systemctl", "is-system-running", check=False).stdout.strip()
             if state in ("running", "degraded"):
                 break
@@ -75,7 +75,7 @@ def ansible(name, module, args="", check=False):
         argv += ["-a", args]
     if check:
         argv.append("--check")
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
     data = json.loads(proc.stdout)
     return data["plays"][0]["tasks"][0]["hosts"][name]
 

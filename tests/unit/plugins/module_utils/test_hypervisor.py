@@ -1,7 +1,6 @@
 """hypervisor.gather on a fake host tree built from files recorded in the kvm-debian12 container
 (systemctl show output, virt-host-validate output, domain XML, libvirt's config files)."""
 import os
-import shutil
 
 import pytest
 
