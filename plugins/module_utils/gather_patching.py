@@ -37,9 +37,10 @@ def parse_apt_config(text):
             continue
         key, value = match.group("key"), match.group("value")
         if match.group("list"):
-            values.setdefault(key, [])
-            if isinstance(values[key], list):
-                values[key].append(value)
+            # apt-config prints the list's own node ("key "";") before its items.
+            if not isinstance(values.get(key), list):
+                values[key] = []
+            values[key].append(value)
         elif key not in values:
             values[key] = value
     return values

@@ -219,3 +219,16 @@ def test_sudo_defaults_parser():
 def test_every_remediation_names_a_role_variable():
     for ctl in CONTROLS:
         assert ctl.remediation["variable"].startswith(ctl.remediation["role"] + "_"), ctl.id
+
+
+ROLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles")
+
+
+@pytest.mark.parametrize("role", ["ssh", "console", "patching", "memory_limits"])
+def test_remediation_variables_exist_in_the_role_argument_specs(role):
+    yaml = pytest.importorskip("yaml")
+    with open(os.path.join(ROLES, role, "meta", "argument_specs.yml")) as handle:
+        spec = yaml.safe_load(handle)
+    options = set(spec["argument_specs"]["main"]["options"])
+    wanted = set(ctl.remediation["variable"] for ctl in CONTROLS if ctl.remediation["role"] == role)
+    assert wanted and wanted <= options, sorted(wanted - options)
