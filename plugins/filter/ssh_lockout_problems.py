@@ -18,7 +18,7 @@ description:
     PermitRootLogin no).
   - An empty list means no listed account is locked out.
 author:
-  - startsecure engineers
+  - startsecure engineers (!UNKNOWN)
 options:
   _input:
     description: The C(users) dictionary returned by M(startsecure.hardening.ssh_facts).

@@ -24,7 +24,7 @@ description:
   - The ssh role uses it to pick algorithms and to refuse changes that would lock an
     account out; the audit playbook reuses the same data.
 author:
-  - startsecure engineers
+  - startsecure engineers (!UNKNOWN)
 options:
   users:
     description:
@@ -76,8 +76,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to show.
 """
 
 EXAMPLES = r"""

@@ -109,6 +109,11 @@ def test_dropin_is_read_first_and_wins_over_cloud_init(host):
     assert "passwordauthentication no" in effective.splitlines()
     assert "kbdinteractiveauthentication no" in effective.splitlines()
     assert "permitrootlogin no" in effective.splitlines()
+    assert "subsystem sftp internal-sftp" in effective.splitlines()
+    assert "loglevel VERBOSE" in effective.splitlines()
+    assert "x11forwarding no" in effective.splitlines()
+    assert "allowtcpforwarding no" in effective.splitlines()
+    assert "permituserenvironment no" in effective.splitlines()
 
 
 def test_sshd_config_validates_and_files_are_safe(host):
