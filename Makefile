@@ -82,3 +82,12 @@ install-check: build
 
 clean:
 	rm -rf build tests/output
+
+# The lab demo: containers for one KVM host (two TCG guests) and one guest, audited,
+# hardened with playbooks/site.yml, audited again; reports in demo-output/.
+demo: venv images collection-link
+	$(BIN)/python tools/demo.py
+
+# Timings: the audit of 1, 5 and 20 containers, and hardening one fresh guest twice.
+bench: venv images collection-link
+	$(BIN)/python tools/bench.py

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""The lab demo (`make demo`): audit, harden, audit again, and show the difference.
+
+From nothing (the Makefile's venv, docker and images targets ran first) it starts a
+local lab of systemd containers:
+
+  demo-kvm    one KVM host: startsecure-test/kvm-debian12 (libvirt + QEMU under TCG)
+              running two small emulated guests;
+  demo-guest  one Linux guest: startsecure-test/debian12.
+
+Then it audits the lab (playbooks/audit.yml), hardens it with every role
+(playbooks/site.yml), audits it again with the first audit as the previous result,
+and leaves both reports in demo-output/ (gitignored). A second run reuses the
+containers, which are then already hardened. Ansible reaches the containers with the
+community.docker.docker connection plugin; the inventory is written here.
+
+Usage: tools/demo.py [--clean]    (--clean removes the demo containers and stops)
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "demo-output")
+LAB = os.path.join(OUT, "lab")
+BIN = os.path.join(ROOT, ".venv", "bin")
+CGROUP = ["--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+          "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp"]
+# libvirt raises QEMU's memlock rlimit to a guest's memtune hard limit, which nothing in
+# a container may do; this profile allows every call and answers "success" to calls
+# that SET nproc/nofile/memlock (ENVIRONMENT.md, way (b); as in molecule/kvm_host).
+SECCOMP = {"defaultAction": "SCMP_ACT_ALLOW",
+           "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+           "syscalls": [rule for res in (6, 7, 8) for rule in (
+               {"names": ["prlimit64"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0,
+                "args": [{"index": 1, "value": res, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 0, "op": "SCMP_CMP_NE"}]},
+               {"names": ["setrlimit"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0,
+                "args": [{"index": 0, "value": res, "op": "SCMP_CMP_EQ"}]})]}
+HOSTS = {
+    "demo-kvm": {"image": "startsecure-test/kvm-debian12:current", "group": "kvm_hosts",
+                 "args": ["--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=" + os.path.join(LAB, "seccomp.json")],
+                 "vars": {"kvm_host_admins": ["virtadmin"]}},
+    "demo-guest": {"image": "startsecure-test/debian12:current", "group": "guests", "args": [], "vars": {}},
+}
+
+
+def say(message):
+    print("demo: %s" % message, flush=True)
+
+
+def die(message):
+    print("demo: %s" % message, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def docker(*args, check=True, capture=True):
+    proc = subprocess.run(["docker"] + list(args), capture_output=capture, text=True)
+    if check and proc.returncode != 0:
+        die("docker %s failed: %s" % (" ".join(args[:3]), (proc.stderr or "").strip()))
+    return proc
+
+
+def environment():
+    env = dict(os.environ)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, "build", "collections")
+    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env["ANSIBLE_HOST_KEY_CHECKING"] = "False"
+    env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "yaml"
+    return env
+
+
+def ensure_collection_link():
+    link = os.path.join(ROOT, "build", "collections", "ansible_collections", "startsecure", "hardening")
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+
+
+def ensure_container(name, spec):
+    state = docker("inspect", "-f", "{{.State.Running}}", name, check=False)
+    if state.returncode == 0:
+        if state.stdout.strip() != "true":
+            say("starting the existing container %s" % name)
+            docker("start", name)
+        else:
+            say("reusing the running container %s" % name)
+        return
+    if docker("image", "inspect", spec["image"], check=False).returncode != 0:
+        die("image %s is missing: run `make images` (or `python3 tools/images.py build`)" % spec["image"])
+    say("creating %s from %s" % (name, spec["image"]))
+    docker("run", "-d", "--name", name, "--hostname", name, "--label", "startsecure.demo=1",
+           *(CGROUP + spec["args"]), spec["image"], "/lib/systemd/systemd")
+
+
+def wait_for_systemd(name, timeout=180):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        proc = docker("exec", name, "systemctl", "is-system-running", check=False)
+        if proc.stdout.strip() in ("running", "degraded"):
+            return
+        time.sleep(2)
+    die("systemd in %s did not finish booting within %ds" % (name, timeout))
+
+
+def write_inventory():
+    inventory = {"all": {"vars": {"ansible_connection": "community.docker.docker",
+                                  "ansible_python_interpreter": "/usr/bin/python3"},
+                         "children": {}}}
+    for name, spec in HOSTS.items():
+        group = inventory["all"]["children"].setdefault(spec["group"], {"hosts": {}})
+        group["hosts"][name] = spec["vars"] or None
+    path = os.path.join(LAB, "inventory.json")
+    with open(path, "w") as handle:
+        json.dump(inventory, handle, indent=2)
+    return path
+
+
+def playbook(name, inventory, log, *extra):
+    command = ["ansible-playbook", "-i", inventory, name] + list(extra)
+    say("running %s (log: %s)" % (" ".join(command[3:]) or name, os.path.relpath(log, ROOT)))
+    started = time.time()
+    with open(log, "w") as handle:
+        proc = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, env=environment(), cwd=ROOT)
+    return proc.returncode, time.time() - started
+
+
+def summary_of(path):
+    with open(path) as handle:
+        result = json.load(handle)
+    return result
+
+
+def print_table(log):
+    """The audit playbook's own summary table, taken from its log."""
+    with open(log) as handle:
+        text = handle.read()
+    start = text.find("HOST ")
+    if start == -1:
+        return
+    block = text[start:text.find("Reports:", start)]
+    for line in block.splitlines():
+        line = line.strip().strip('",').replace("\\n", "")
+        line = line[3:] if line.startswith("- ") else line
+        if line:
+            print("    " + line)
+
+
+def main():
+    if "--clean" in sys.argv[1:]:
+        for name in HOSTS:
+            docker("rm", "-f", name, check=False)
+        say("removed the demo containers; demo-output/ is kept")
+        return
+    os.makedirs(LAB, exist_ok=True)
+    with open(os.path.join(LAB, "seccomp.json"), "w") as handle:
+        json.dump(SECCOMP, handle)
+    ensure_collection_link()
+    for name, spec in HOSTS.items():
+        ensure_container(name, spec)
+    for name in HOSTS:
+        wait_for_systemd(name)
+    inventory = write_inventory()
+    logs = os.path.join(OUT, "logs")
+    os.makedirs(logs, exist_ok=True)
+
+    rc, seconds = playbook(os.path.join(ROOT, "tools", "demo", "lab.yml"), inventory, os.path.join(logs, "lab.log"))
+    if rc != 0:
+        die("preparing the lab failed; see demo-output/logs/lab.log")
+
+    before_dir, after_dir = os.path.join(OUT, "before"), os.path.join(OUT, "after")
+    rc, audit1 = playbook("startsecure.hardening.audit", inventory, os.path.join(logs, "audit-before.log"),
+                          "-e", "audit_output_dir=" + before_dir, "-e", "audit_keep_history=false")
+    if not os.path.exists(os.path.join(before_dir, "audit.json")):
+        die("the first audit wrote no result; see demo-output/logs/audit-before.log")
+    say("audit before hardening: %.0fs, %s (a failing audit is expected here)" % (audit1, "passed" if rc == 0 else "failed"))
+    print_table(os.path.join(logs, "audit-before.log"))
+
+    rc, harden = playbook("startsecure.hardening.site", inventory, os.path.join(logs, "site.log"))
+    if rc != 0:
+        die("hardening failed after %.0fs; see demo-output/logs/site.log" % harden)
+    say("hardened every host with playbooks/site.yml in %.0fs" % harden)
+
+    rc, audit2 = playbook("startsecure.hardening.audit", inventory, os.path.join(logs, "audit-after.log"),
+                          "-e", "audit_output_dir=" + after_dir, "-e", "audit_keep_history=false",
+                          "-e", "audit_previous_result=" + os.path.join(before_dir, "audit.json"))
+    if not os.path.exists(os.path.join(after_dir, "audit.json")):
+        die("the second audit wrote no result; see demo-output/logs/audit-after.log")
+    say("audit after hardening: %.0fs, %s" % (audit2, "passed" if rc == 0 else "failed"))
+    print_table(os.path.join(logs, "audit-after.log"))
+
+    before, after = summary_of(os.path.join(before_dir, "audit.json")), summary_of(os.path.join(after_dir, "audit.json"))
+    drift = after.get("drift") or {}
+    print()
+    say("pass rate before: %s%%  after: %s%%  (%d controls better, %d worse)" % (
+        before["counts"]["pass_rate"], after["counts"]["pass_rate"], len(drift.get("better", [])),
+        len(drift.get("worse", []))))
+    for host in sorted(after["hosts"]):
+        say("  %-12s %5s%% -> %5s%%" % (host, before["hosts"].get(host, {}).get("counts", {}).get("pass_rate"),
+                                        after["hosts"][host]["counts"]["pass_rate"]))
+    still = [(f["host"], f["id"], f["title"]) for f in after["failing"]]
+    if still:
+        say("still failing at or above %s after hardening (see the report for why):" % after["threshold"])
+        for host, cid, title in still:
+            say("  %-12s %s %s" % (host, cid, title))
+    say("reports: %s/before/audit.html and %s/after/audit.html (JSON and JUnit beside them)" % (OUT, OUT))
+    say("the lab keeps running; `python3 tools/demo.py --clean` removes it")
+
+
+if __name__ == "__main__":
+    main()
