@@ -1,0 +1,221 @@
+"""Console hardening, proven by behaviour in the converged containers.
+
+The containers were prepared with a known root password, alice (in the su group
+`wheel`) and bob (not in it), and pamtester to drive the real PAM stacks.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+ROOT_PW = "molecule-root-pw"
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Runs `su -c 'id -un' root` as USER inside a pseudo-terminal (su reads the password
+# from its terminal), answers the password prompt, prints the output and the exit code.
+SU_IN_PTY = r"""
+import os, pty, select, sys, time
+user, password = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("runuser", ["runuser", "-u", user, "--", "su", "-c", "id -un", "root"])
+out, sent, deadline = b"", False, time.time() + 60
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 0.5)
+    if not ready:
+        continue
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"assword" in out:
+        time.sleep(0.3)
+        os.write(fd, password.encode() + b"\n")
+        sent = True
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print(out.decode(errors="replace").replace("\r", ""))
+print("EXIT=%d PROMPTED=%s" % (code, sent))
+"""
+
+
+def _su(host, user, password):
+    return host.run("python3 - %s %s <<'PYEOF'\n%s\nPYEOF" % (user, password, SU_IN_PTY)).stdout
+
+
+def _pam_login(host, tty, password=ROOT_PW):
+    return host.run("printf '%%s\\n' '%s' | pamtester -I tty=%s login root authenticate" % (password, tty))
+
+
+# ---- Ctrl-Alt-Del ---------------------------------------------------------------
+def test_ctrl_alt_del_target_is_masked(host):
+    assert host.run("systemctl is-enabled ctrl-alt-del.target").stdout.strip() == "masked"
+
+
+def test_ctrl_alt_del_burst_action_is_none_in_the_running_manager(host):
+    assert host.run("systemctl show -p CtrlAltDelBurstAction").stdout.strip() == "CtrlAltDelBurstAction=none"
+
+
+# ---- idle sessions --------------------------------------------------------------
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_login_shell_has_tmout(host, shell):
+    assert host.run("%s -lc 'echo $TMOUT'" % shell).stdout.strip() == "900"
+
+
+def test_login_shell_cannot_unset_tmout(host):
+    result = host.run("bash -lc 'unset TMOUT; echo value=$TMOUT'")
+    assert "readonly variable" in result.stderr
+    assert "value=900" in result.stdout
+
+
+def test_login_shell_cannot_change_tmout(host):
+    result = host.run("bash -lc 'TMOUT=0; echo changed'")
+    assert "readonly variable" in result.stderr
+    assert "changed" not in result.stdout
+
+
+def test_tmout_for_a_user_login_shell_too(host):
+    assert host.run("su -l alice -c 'echo $TMOUT'").stdout.strip() == "900"
+
+
+# ---- sudo -----------------------------------------------------------------------
+def test_visudo_accepts_the_whole_configuration(host):
+    result = host.run("visudo -c")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "50-startsecure-console: parsed OK" in result.stdout
+
+
+def test_sudo_runs_commands_in_their_own_pty(host):
+    # Inside a terminal (script), sudo with use_pty gives the command a NEW pseudo-
+    # terminal: the two tty names differ. Without use_pty they would be the same.
+    out = host.run("script -qc 'tty; sudo -n tty' /dev/null").stdout
+    ttys = re.findall(r"/dev/pts/[0-9]+", out)
+    assert len(ttys) == 2, out
+    assert ttys[0] != ttys[1], out
+
+
+def test_sudo_logs_to_its_log_file(host):
+    host.run("sudo -n /bin/echo console-logfile-probe")
+    log = host.file("/var/log/sudo.log")
+    assert log.exists and log.mode == 0o600
+    assert "COMMAND=/bin/echo console-logfile-probe" in log.content_string.replace("\n    ", " ")
+
+
+def test_sudo_defaults_are_the_policy(host):
+    out = host.run("sudo -l -U root").stdout
+    for expected in ("use_pty", "logfile=/var/log/sudo.log", "timestamp_timeout=5", "!visiblepw", "secure_path="):
+        assert expected in out, out
+
+
+# ---- su (pam_wheel) -------------------------------------------------------------
+def test_su_accepted_for_a_member_of_the_su_group(host):
+    out = _su(host, "alice", ROOT_PW)
+    assert "EXIT=0" in out and "\nroot\n" in out, out
+
+
+def test_su_refused_for_a_non_member_even_with_the_right_password(host):
+    out = _su(host, "bob", ROOT_PW)
+    assert "EXIT=1" in out and "PROMPTED=False" in out, out
+    assert "root\n" not in out.replace("su: ", "")
+
+
+def test_su_wrong_password_still_fails_for_a_member(host):
+    out = _su(host, "alice", "not-the-password")
+    assert "EXIT=1" in out and "PROMPTED=True" in out, out
+
+
+# ---- rescue / emergency / debug shell -------------------------------------------
+@pytest.mark.parametrize("unit", ["rescue.service", "emergency.service"])
+def test_rescue_units_run_sulogin_and_force_it(host, unit):
+    out = host.run("systemctl show -p ExecStart -p Environment %s" % unit).stdout
+    assert "systemd-sulogin-shell" in out, out
+    assert "SYSTEMD_SULOGIN_FORCE=1" in out, out
+
+
+def test_debug_shell_is_masked(host):
+    assert host.run("systemctl is-enabled debug-shell.service").stdout.strip() == "masked"
+
+
+# ---- root on consoles (pam_access in the login service) -------------------------
+@pytest.mark.parametrize("tty", ["tty1", "ttyS0"])
+def test_root_login_accepted_on_listed_tty(host, tty):
+    result = _pam_login(host, tty)
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "successfully authenticated" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("tty", ["tty5", "ttyS1", "pts/0"])
+def test_root_login_refused_on_other_tty_even_with_the_right_password(host, tty):
+    result = _pam_login(host, tty)
+    assert result.rc != 0
+    assert "Permission denied" in result.stdout + result.stderr
+
+
+def test_root_login_wrong_password_refused_on_listed_tty(host):
+    assert _pam_login(host, "tty1", "wrong").rc != 0
+
+
+def test_other_users_are_not_restricted_by_the_root_rule(host):
+    result = host.run("printf 'alice-pw\\n' | pamtester -I tty=tty5 login alice authenticate")
+    assert result.rc == 0, result.stdout + result.stderr
+
+
+# ---- terminals ------------------------------------------------------------------
+@pytest.mark.parametrize("unit", ["getty@tty1.service", "serial-getty@ttyS0.service"])
+def test_listed_gettys_enabled(host, unit):
+    assert host.run("systemctl is-enabled %s" % unit).stdout.strip() == "enabled"
+
+
+@pytest.mark.parametrize("unit", ["getty@tty2.service", "getty@tty6.service", "serial-getty@ttyS1.service", "serial-getty@hvc0.service"])
+def test_other_gettys_masked(host, unit):
+    assert host.run("systemctl is-enabled %s" % unit).stdout.strip() == "masked"
+
+
+def test_logind_spawns_no_automatic_gettys(host):
+    out = host.run("cat /etc/systemd/logind.conf.d/*.conf").stdout
+    assert "NAutoVTs=0" in out and "ReserveVT=0" in out
+
+
+# ---- banners --------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/etc/issue", "/etc/issue.net", "/etc/motd"])
+def test_banner_states_policy_and_no_os(host, path):
+    text = host.file(path).content_string
+    assert "Authorized use only" in text
+    os_release = host.file("/etc/os-release").content_string
+    version = [line.split("=", 1)[1].strip('"') for line in os_release.splitlines() if line.startswith("VERSION_ID=")][0]
+    for leak in ("Debian", "GNU/Linux", version, "\\r", "\\v", "\\s", "\\m"):
+        assert leak not in text, (path, leak)
+
+
+def test_motd_scripts_print_no_version(host):
+    out = host.run("run-parts --test /etc/update-motd.d").stdout
+    assert "10-uname" not in out
+    assert host.run("uname -r").stdout.strip() not in host.run("run-parts /etc/update-motd.d").stdout
+
+
+# ---- boot loader ----------------------------------------------------------------
+def test_no_boot_loader_change_in_a_container(host):
+    assert not host.file("/etc/grub.d/01_startsecure_password").exists
+
+
+# ---- negative cases: wrong values, broken sudo drop-in --------------------------
+def test_wrong_values_stop_the_play_and_broken_sudo_never_lands(host):
+    name = host.backend.get_hostname()
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+    assert inventory, "MOLECULE_INVENTORY_FILE is not set (run through molecule verify)"
+    before = host.file("/etc/sudoers.d/50-startsecure-console").content_string
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="1")
+    result = subprocess.run(
+        ["ansible-playbook", "-i", inventory, "--limit", name, os.path.join(SCENARIO_DIR, "negative.yml")],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert host.file("/etc/sudoers.d/50-startsecure-console").content_string == before
+    assert "ALL=(" not in before.replace("ALL=(ALL:ALL) ALL", "")
+    assert host.run("sudo -n /bin/true").rc == 0
+    assert host.run("visudo -c").rc == 0
+    assert "NEGATIVE-TEST-MUST-NOT-APPEAR" not in host.file("/etc/issue").content_string
