@@ -28,7 +28,7 @@ def sudoers_lines(text):
     for raw in (text or "").splitlines():
         line = raw.rstrip()
         if current:
-            line = current + " " + line.lstrip()
+            line = current.rstrip() + " " + line.lstrip()
             current = ""
         if line.endswith("\\"):
             current = line[:-1]

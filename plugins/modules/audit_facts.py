@@ -112,7 +112,7 @@ audit_facts:
       type: dict
       returned: when the memory_limits area is gathered
     hypervisor:
-      description: What M(startsecure.hardening.hypervisor_facts) returns as RV(hypervisor_facts#module:hypervisor).
+      description: What M(startsecure.hardening.hypervisor_facts) returns as C(hypervisor).
       type: dict
       returned: when the kvm_host area is requested
 """
