@@ -133,19 +133,16 @@ def summary_of(path):
     return result
 
 
-def print_table(log):
-    """The audit playbook's own summary table, taken from its log."""
-    with open(log) as handle:
-        text = handle.read()
-    start = text.find("HOST ")
-    if start == -1:
-        return
-    block = text[start:text.find("Reports:", start)]
-    for line in block.splitlines():
-        line = line.strip().strip('",').replace("\\n", "")
-        line = line[3:] if line.startswith("- ") else line
-        if line:
-            print("    " + line)
+def print_table(result_path):
+    """The audit's own summary table, rendered from its JSON result by the collection's report code."""
+    collections = os.path.join(ROOT, "build", "collections")
+    if collections not in sys.path:
+        sys.path.insert(0, collections)
+    from ansible_collections.startsecure.hardening.plugins.module_utils import report
+    with open(result_path) as handle:
+        text = report.to_text(json.load(handle), max_lines=12)
+    for line in text.splitlines():
+        print("    " + line)
 
 
 def main():
@@ -176,7 +173,7 @@ def main():
     if not os.path.exists(os.path.join(before_dir, "audit.json")):
         die("the first audit wrote no result; see demo-output/logs/audit-before.log")
     say("audit before hardening: %.0fs, %s (a failing audit is expected here)" % (audit1, "passed" if rc == 0 else "failed"))
-    print_table(os.path.join(logs, "audit-before.log"))
+    print_table(os.path.join(before_dir, "audit.json"))
 
     rc, harden = playbook("startsecure.hardening.site", inventory, os.path.join(logs, "site.log"))
     if rc != 0:
@@ -189,7 +186,7 @@ def main():
     if not os.path.exists(os.path.join(after_dir, "audit.json")):
         die("the second audit wrote no result; see demo-output/logs/audit-after.log")
     say("audit after hardening: %.0fs, %s" % (audit2, "passed" if rc == 0 else "failed"))
-    print_table(os.path.join(logs, "audit-after.log"))
+    print_table(os.path.join(after_dir, "audit.json"))
 
     before, after = summary_of(os.path.join(before_dir, "audit.json")), summary_of(os.path.join(after_dir, "audit.json"))
     drift = after.get("drift") or {}
