@@ -20,6 +20,7 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import
     SizeError, format_size, parse_size)
 
 DROPIN_NAME = "50-startsecure-memory-limits.conf"
+PROTECT_DROPIN_NAME = "50-startsecure-memory-protect.conf"
 UNIT_DIR = "/etc/systemd/system"
 
 # role key -> (systemd directive, needs cgroup v2, zero allowed, why it is v2-only)
@@ -105,7 +106,7 @@ class _Planner:
         unknown = sorted(set(entry) - allowed)
         if unknown:
             self.errors.append("%s: unknown key(s) %s (allowed: %s)" % (name, ", ".join(unknown), ", ".join(sorted(allowed))))
-        settings, runtime, sizes = {}, {}, {}
+        settings, runtime, sizes, skipped = {}, {}, {}, []
         for key, (directive, v2_only, allow_zero) in _MEMORY_KEYS.items():
             if key not in entry or entry[key] is None:
                 continue
@@ -120,8 +121,9 @@ class _Planner:
                     % (var, format_size(value, exact=False), format_size(self.reserve, exact=False),
                        format_size(self.total, exact=False)))
             if v2_only and not self.v2:
-                self.not_applied.append("%s: %s=%s not applied: %s (this host runs cgroup %s)" % (
-                    unit, directive, format_size(value), _V2_REASON[directive], self.cgroup_version))
+                skipped.append("%s=%s not applied: %s (this host runs cgroup %s)" % (
+                    directive, format_size(value), _V2_REASON[directive], self.cgroup_version))
+                self.not_applied.append("%s: %s" % (unit, skipped[-1]))
                 continue
             settings[directive] = format_size(value)
             runtime[directive] = format_size(value)
@@ -140,7 +142,7 @@ class _Planner:
                 self.errors.append(str(exc))
         if settings:
             settings = dict([("MemoryAccounting", "yes")] + sorted(settings.items()))
-        return settings, runtime, sizes
+        return settings, runtime, sizes, skipped
 
 
 def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=None, user=None,
@@ -154,7 +156,7 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
     slices: memory_limits_slices, {slice: {memory_max, memory_high, memory_swap_max,
         memory_low, memory_min, tasks_max}}.
     services: memory_limits_services, the same keys plus allow_missing.
-    user: memory_limits_user, limits for every login user's user-UID.slice.
+    user: memory_limits_per_user, limits for every login user's user-UID.slice.
     protected_services: memory_limits_protected_services, services kept alive by
         OOMScoreAdjust (and MemoryLow on cgroup v2).
     """
@@ -190,16 +192,16 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         result = planner.limits(entry, var, _SLICE_KEYS, name)
         if result is None:
             continue
-        settings, runtime, sizes = result
+        settings, runtime, sizes, skipped = result
         if "-" not in name[:-len(".slice")] and name != "system.slice":
             top_level[name] = sizes.get("memory_max", sizes.get("memory_high"))
-        dropins.append(_dropin(name, "slice", settings, runtime, var))
+        dropins.append(_dropin(name, "slices", settings, runtime, var, skipped))
 
     if protect_system_slice and planner.reserve and not (slices or {}).get("system.slice"):
         if planner.v2:
             value = format_size(planner.reserve)
-            dropins.append(_dropin("system.slice", "slice", {"MemoryAccounting": "yes", "MemoryLow": value},
-                                   {"MemoryLow": value}, "memory_limits_reserve"))
+            dropins.append(_dropin("system.slice", "protect", {"MemoryAccounting": "yes", "MemoryLow": value},
+                                   {"MemoryLow": value}, "memory_limits_reserve", []))
         else:
             planner.not_applied.append(
                 "system.slice: MemoryLow=%s (the host reserve) not applied: %s (this host runs cgroup %s); "
@@ -217,12 +219,11 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
                format_size(planner.reserve, exact=False), format_size(total, exact=False)))
 
     if user:
-        result = planner.limits(user, "memory_limits_user", _USER_KEYS, "user-.slice")
+        result = planner.limits(user, "memory_limits_per_user", _USER_KEYS, "user-.slice")
         if result is not None:
-            settings, runtime, _sizes = result
-            dropins.append(_dropin("user-.slice", "slice", settings, runtime, "memory_limits_user"))
+            settings, runtime, _sizes, skipped = result
+            dropins.append(_dropin("user-.slice", "users", settings, runtime, "memory_limits_per_user", skipped))
 
-    service_entries = {}
     must_exist = []
     for name, entry in sorted((services or {}).items()):
         var = "memory_limits_services[%r]" % name
@@ -233,13 +234,13 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         result = planner.limits(entry, var, _SERVICE_KEYS, unit)
         if result is None:
             continue
-        settings, runtime, _sizes = result
+        settings, runtime, _sizes, skipped = result
         allow_missing = entry.get("allow_missing", False)
         if not isinstance(allow_missing, bool):
             planner.errors.append("%s.allow_missing: expected true or false, got %r" % (var, allow_missing))
         elif not allow_missing:
             must_exist.append({"unit": unit, "variable": var})
-        service_entries[unit] = (settings, runtime, var)
+        dropins.append(_dropin(unit, "services", settings, runtime, var, skipped))
 
     protected = []
     for index, name in enumerate(protected_services or []):
@@ -247,18 +248,18 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
             planner.errors.append("memory_limits_protected_services[%d]: not a service name: %r" % (index, name))
             continue
         unit = _unit_name(name, ".service")
+        if unit in protected:
+            continue
         protected.append(unit)
-        settings, runtime, var = service_entries.get(unit, ({}, {}, "memory_limits_protected_services[%d]" % index))
-        settings = dict(settings)
-        settings["OOMScoreAdjust"] = adj
-        if planner.v2 and planner.reserve and "MemoryLow" not in settings:
-            # on v2 the protected services share the reserve as memory.low
-            settings["MemoryLow"] = format_size(planner.reserve)
-            runtime = dict(runtime, MemoryLow=settings["MemoryLow"])
-        service_entries[unit] = (settings, runtime, var)
-
-    for unit, (settings, runtime, var) in sorted(service_entries.items()):
-        dropins.append(_dropin(unit, "service", settings, runtime, var))
+        settings, runtime, skipped = {"OOMScoreAdjust": adj}, {}, []
+        if planner.reserve:
+            if planner.v2:
+                # on v2 the protected services share the reserve as memory.low
+                settings["MemoryLow"] = runtime["MemoryLow"] = format_size(planner.reserve)
+            else:
+                skipped.append("MemoryLow=%s not applied: %s (this host runs cgroup %s)"
+                               % (format_size(planner.reserve), _V2_REASON["MemoryLow"], cgroup_version))
+        dropins.append(_dropin(unit, "protect", settings, runtime, "memory_limits_protected_services[%d]" % index, skipped))
 
     errors.extend(planner.errors)
     if errors:
@@ -276,14 +277,18 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
     }
 
 
-def _dropin(unit, kind, settings, runtime, variable):
+def _dropin(unit, area, settings, runtime, variable, not_applied):
+    kind = "slice" if unit.endswith(".slice") else "service"
+    name = PROTECT_DROPIN_NAME if area == "protect" else DROPIN_NAME
     return {
         "unit": unit,
+        "area": area,
         "kind": kind,
         "section": "Slice" if kind == "slice" else "Service",
         "directory": "%s/%s.d" % (UNIT_DIR, unit),
-        "path": "%s/%s.d/%s" % (UNIT_DIR, unit, DROPIN_NAME),
+        "path": "%s/%s.d/%s" % (UNIT_DIR, unit, name),
         "settings": settings,
         "runtime": runtime,
         "variable": variable,
+        "not_applied": not_applied,
     }

@@ -4,7 +4,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.memory_budget import FilterModule, memory_budget
 from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
-    DROPIN_NAME, BudgetError, plan_memory_limits)
+    DROPIN_NAME, PROTECT_DROPIN_NAME, BudgetError, plan_memory_limits)
 
 MIB, GIB = 1024 ** 2, 1024 ** 3
 RAM = 8 * GIB
@@ -29,8 +29,8 @@ def refused(config, version="v2", total=RAM):
     return str(exc.value)
 
 
-def by_unit(plan):
-    return {d["unit"]: d for d in plan["dropins"]}
+def by_unit(plan, area=None):
+    return {d["unit"]: d for d in plan["dropins"] if area is None or d["area"] == area}
 
 
 def test_registered():
@@ -51,7 +51,12 @@ def test_v2_plan_writes_every_setting():
     # the reserve protects system.slice and the protected services on v2
     assert units["system.slice"]["settings"]["MemoryLow"] == "1G"
     assert units["ssh.service"]["settings"] == {"OOMScoreAdjust": -500, "MemoryLow": "1G"}
-    assert "OOMScoreAdjust" not in units["ssh.service"]["runtime"]
+    assert units["ssh.service"]["path"] == "/etc/systemd/system/ssh.service.d/" + PROTECT_DROPIN_NAME
+    # OOMScoreAdjust is an exec setting: systemctl set-property cannot give it to a running unit
+    assert units["ssh.service"]["runtime"] == {"MemoryLow": "1G"}
+    assert {d["area"] for d in plan["dropins"]} == {"slices", "users", "services", "protect"}
+    assert units["system.slice"]["area"] == units["ssh.service"]["area"] == "protect"
+    assert units["machine.slice"]["kind"] == "slice" and units["nginx.service"]["kind"] == "service"
     assert units["systemd-journald.service"]["kind"] == "service"
     assert plan["must_exist"] == [{"unit": "nginx.service", "variable": "memory_limits_services['nginx']"}]
     assert plan["protected_services"] == ["ssh.service", "systemd-journald.service"]
@@ -64,6 +69,8 @@ def test_v1_leaves_out_what_v1_cannot_do_and_says_why():
     assert units["machine.slice"]["runtime"] == {"MemoryMax": "5G"}
     assert "system.slice" not in units
     assert units["ssh.service"]["settings"] == {"OOMScoreAdjust": -500}
+    assert "MemoryLow=1G not applied" in units["ssh.service"]["not_applied"][0]
+    assert units["machine.slice"]["not_applied"][0].startswith("MemoryHigh=4608M not applied")
     text = "\n".join(plan["not_applied"])
     assert "machine.slice: MemoryHigh=4608M not applied" in text
     assert "machine.slice: MemorySwapMax=0 not applied" in text
@@ -79,11 +86,13 @@ def test_percentages_are_of_the_host_memory():
     assert by_unit(plan)["machine.slice"]["settings"]["MemoryMax"] == "5G"
 
 
-def test_a_protected_service_with_its_own_limits_gets_one_dropin():
-    config = good(services={"libvirtd": {"memory_max": "1G"}}, protected_services=["libvirtd"])
-    units = by_unit(memory_budget(config, RAM, "v1"))
-    assert units["libvirtd.service"]["settings"] == {
-        "MemoryAccounting": "yes", "MemoryMax": "1G", "OOMScoreAdjust": -500}
+def test_a_protected_service_with_its_own_limits_gets_two_dropins():
+    config = good(services={"libvirtd": {"memory_max": "1G"}}, protected_services=["libvirtd", "libvirtd.service"])
+    plan = memory_budget(config, RAM, "v1")
+    assert by_unit(plan, "services")["libvirtd.service"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "1G"}
+    assert by_unit(plan, "protect")["libvirtd.service"]["settings"] == {"OOMScoreAdjust": -500}
+    assert len([d for d in plan["dropins"] if d["unit"] == "libvirtd.service"]) == 2
+    assert plan["protected_services"] == ["libvirtd.service"]
 
 
 def test_allow_missing_skips_the_existence_check():
@@ -116,8 +125,8 @@ def test_child_slices_do_not_count_twice():
     ({"reserve": "-1G"}, "memory_limits_reserve", "negative"),
     ({"services": {"app": {"memory_max": -5}}}, "memory_limits_services['app'].memory_max", "negative"),
     ({"reserve": 0}, "memory_limits_reserve", "greater than zero"),
-    ({"user": {"memory_max": "0M"}}, "memory_limits_user.memory_max", "greater than zero"),
-    ({"user": {"memory_max": "7.5G"}}, "memory_limits_user.memory_max", "plus the host reserve"),
+    ({"user": {"memory_max": "0M"}}, "memory_limits_per_user.memory_max", "greater than zero"),
+    ({"user": {"memory_max": "7.5G"}}, "memory_limits_per_user.memory_max", "plus the host reserve"),
     ({"services": {"app": {"memory_max": "7.5G"}}}, "memory_limits_services['app'].memory_max", "plus the host reserve"),
     ({"slices": {"machine.slice": {"memory_max": "1G", "memory_high": "2G"}}},
      "memory_limits_slices['machine.slice'].memory_high", "above"),
@@ -125,11 +134,11 @@ def test_child_slices_do_not_count_twice():
     ({"slices": {"machine": {"memory_max": "1G"}}}, "memory_limits_slices['machine']", "must end in .slice"),
     ({"slices": {"user.slice": {"memory_maxx": "1G"}}}, "memory_limits_slices['user.slice']", "unknown key(s) memory_maxx"),
     ({"slices": {"user.slice": "1G"}}, "memory_limits_slices['user.slice']", "expected a dictionary"),
-    ({"user": {"tasks_max": 0}}, "memory_limits_user.tasks_max", "greater than zero"),
-    ({"user": {"tasks_max": "-3"}}, "memory_limits_user.tasks_max", "greater than zero"),
-    ({"user": {"tasks_max": "150%"}}, "memory_limits_user.tasks_max", "percentage"),
-    ({"user": {"tasks_max": "lots"}}, "memory_limits_user.tasks_max", "number of tasks"),
-    ({"user": {"tasks_max": True}}, "memory_limits_user.tasks_max", "number of tasks"),
+    ({"user": {"tasks_max": 0}}, "memory_limits_per_user.tasks_max", "greater than zero"),
+    ({"user": {"tasks_max": "-3"}}, "memory_limits_per_user.tasks_max", "greater than zero"),
+    ({"user": {"tasks_max": "150%"}}, "memory_limits_per_user.tasks_max", "percentage"),
+    ({"user": {"tasks_max": "lots"}}, "memory_limits_per_user.tasks_max", "number of tasks"),
+    ({"user": {"tasks_max": True}}, "memory_limits_per_user.tasks_max", "number of tasks"),
     ({"services": {"app": {"memory_max": "1G", "allow_missing": "yes"}}},
      "memory_limits_services['app'].allow_missing", "true or false"),
     ({"services": {"a/b": {"memory_max": "1G"}}}, "memory_limits_services['a/b']", "not a service name"),
@@ -148,8 +157,8 @@ def test_refusals_name_the_variable(over, variable, words):
 def test_every_error_is_reported_at_once():
     message = refused(good(reserve="1Q", user={"memory_max": "-1G", "tasks_max": 0}))
     assert "memory_limits_reserve" in message
-    assert "memory_limits_user.memory_max" in message
-    assert "memory_limits_user.tasks_max" in message
+    assert "memory_limits_per_user.memory_max" in message
+    assert "memory_limits_per_user.tasks_max" in message
 
 
 def test_machine_plus_reserve_is_checked_with_percentages():

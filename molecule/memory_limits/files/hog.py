@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""A bounded memory leak: the attack the memory_limits role contains.
+
+Usage: hog.py LIMIT_MIB PROGRESS_FILE
+
+Allocates 4 MiB every 80 ms and keeps it, touching every page (bytes filled with
+b'x', not a lazily zeroed buffer), until it holds LIMIT_MIB, then reports done. It
+never asks for more than LIMIT_MIB, so the machine running the test is never at risk.
+After every step it atomically rewrites PROGRESS_FILE (JSON): how far it got, which
+cgroups it runs in and as which user, so a test can read the result even when the
+kernel's OOM killer ends the process.
+"""
+import json
+import os
+import sys
+import time
+
+STEP_MIB = 4
+DELAY = 0.08
+
+
+def cgroups():
+    found = {}
+    with open("/proc/self/cgroup") as handle:
+        for line in handle:
+            _num, controllers, path = line.rstrip("\n").split(":", 2)
+            found[controllers or "unified"] = path
+    return found
+
+
+def report(path, state):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as handle:
+        json.dump(state, handle)
+    os.replace(tmp, path)
+
+
+def main():
+    limit_mib, progress = int(sys.argv[1]), sys.argv[2]
+    state = {"pid": os.getpid(), "uid": os.getuid(), "cgroups": cgroups(), "mib": 0, "done": False}
+    report(progress, state)
+    chunks = []
+    while state["mib"] < limit_mib:
+        chunks.append(b"x" * (STEP_MIB * 1024 * 1024))
+        state["mib"] += STEP_MIB
+        report(progress, state)
+        time.sleep(DELAY)
+    state["done"] = True
+    report(progress, state)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
