@@ -1,0 +1,248 @@
+"""kvm_host on a Debian 12 libvirt host with two running TCG guests.
+
+What is proven here, on the host itself:
+- the collection's own auditor (hypervisor_facts + the KVM controls catalog) sees the
+  insecure state before hardening (prepare saved the facts) and, after it, every
+  control passes unless this host cannot pass it - those are listed below with the
+  reason they must show, so nothing is hidden;
+- each running guest's QEMU carries its memory hard limit in its own memory cgroup
+  (read from cgroup v1 files, not only from virsh), and a guest whose limit is too small
+  is killed by its cgroup ("shut off (crashed)") while the host and other guests live;
+- the configuration check used before libvirtd restarts is real: it rejects a qemu.conf
+  that libvirtd could not start with;
+- hardening restarted libvirtd but no guest (same QEMU PIDs as after prepare); the
+  console that needs a guest restart is reported, not fixed behind the operator's back.
+
+Memory limits: this container runs with ENVIRONMENT.md's way (b), a seccomp profile
+(molecule.yml) that lets libvirt "raise" QEMU's memlock rlimit, so limits are stored in
+the domain definitions as on a real host and a domain DEFINED with a too-small limit
+can be started to show the cgroup killing it.
+"""
+
+import json
+import os
+import sys
+import time
+
+import pytest
+
+PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
+                         os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.join(PROJECT, "build", "collections"))
+
+from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls  # noqa: E402
+
+GUESTS = ("guest-quiet", "guest-open")
+MIB = 1024 * 1024
+GUEST_MIB, OVERHEAD_MIB = 128, 256
+DRY_START = "/usr/local/sbin/startsecure-libvirt-dry-start"
+
+# Controls this host cannot pass, and the words their evidence must carry to say why.
+CANNOT_PASS = {
+    # No AppArmor or SELinux in this kernel: libvirt offers only none and dac.
+    "KVM-014": "none, dac",
+    # No hardware virtualization inside the container: guests run under TCG.
+    "KVM-049": "TCG",
+    # The machine's CPU and microcode, outside anything a role can change.
+    "KVM-040": "Vulnerable",
+    # /proc/sys is read-only in a container: the values are only written to sysctl.d.
+    "KVM-045": "kptr_restrict",
+    # machine.slice's cap belongs to the memory_limits role, not applied in this scenario.
+    "KVM-047": "machine.slice",
+    # Fine-grained polkit ACLs need a polkit rule per libvirt API: not a safe default.
+    "KVM-011": "access control",
+    # libvirt may change the lock manager only while no guest runs; two guests run here.
+    "KVM-035": "lock_manager",
+}
+# Guest settings that need a guest restart, which converge did not allow.
+NEEDS_GUEST_RESTART = {"KVM-023": "guest-open", "KVM-051": "guest-open", "KVM-052": "console without password"}
+
+
+def _facts(host):
+    result = host.ansible("startsecure.hardening.hypervisor_facts", "virt_host_validate=false", check=True)
+    return result["hypervisor"]
+
+
+def _judge(facts):
+    return {f["id"]: f for f in controls.judge(catalog.CONTROLS, {"hypervisor": facts}, areas=["kvm_host"])}
+
+
+@pytest.fixture(scope="module")
+def after(host):
+    return _judge(_facts(host))
+
+
+@pytest.fixture(scope="module")
+def before(host):
+    return _judge(json.loads(host.file("/root/controls-before.json").content_string))
+
+
+def _qemu_pid(host, name):
+    out = host.run("pgrep -u libvirt-qemu -f -- '-name guest=%s,'" % name)
+    assert out.rc == 0, "no QEMU process for %s" % name
+    return int(out.stdout.split()[0])
+
+
+def _memory_cgroup(host, pid):
+    for line in host.file("/proc/%d/cgroup" % pid).content_string.splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            return "/sys/fs/cgroup/memory" + path
+    raise AssertionError("QEMU %d has no memory cgroup" % pid)
+
+
+# ---- the auditor's view ------------------------------------------------------------
+
+def test_before_hardening_the_audit_shows_the_insecure_guest(before):
+    assert before["KVM-051"]["status"] == "fail" and "guest-open" in before["KVM-051"]["evidence"]
+    assert before["KVM-058"]["status"] == "fail"
+    assert all(g in before["KVM-058"]["evidence"] for g in GUESTS)
+    # and the host-level gaps the role closes
+    for cid in ("KVM-007", "KVM-008", "KVM-012", "KVM-026", "KVM-029", "KVM-036"):
+        assert before[cid]["status"] == "fail", before[cid]
+
+
+def test_after_hardening_every_control_that_can_pass_passes(after):
+    unexpected = {cid: (f["status"], f["evidence"]) for cid, f in after.items()
+                  if f["status"] not in ("pass", "not_applicable")
+                  and cid not in CANNOT_PASS and cid not in NEEDS_GUEST_RESTART}
+    assert not unexpected, unexpected
+    assert all(f["status"] != "error" for f in after.values())
+    passed = sorted(cid for cid, f in after.items() if f["status"] == "pass")
+    assert len(passed) >= 40, passed
+
+
+@pytest.mark.parametrize("cid", sorted(CANNOT_PASS))
+def test_controls_this_host_cannot_pass_are_reported_with_the_reason(after, cid):
+    finding = after[cid]
+    assert finding["status"] in ("fail", "not_applicable"), finding
+    assert CANNOT_PASS[cid] in finding["evidence"], finding
+
+
+@pytest.mark.parametrize("cid", sorted(NEEDS_GUEST_RESTART))
+def test_guest_settings_needing_a_restart_are_reported_as_such(after, cid):
+    finding = after[cid]
+    if finding["status"] == "pass":
+        return
+    assert NEEDS_GUEST_RESTART[cid] in finding["evidence"], finding
+    assert finding["needs_restart"] or cid == "KVM-023", finding
+
+
+def test_the_memory_control_passes_for_every_guest(after):
+    assert after["KVM-058"]["status"] == "pass", after["KVM-058"]
+    assert all(g in after["KVM-058"]["evidence"] for g in GUESTS)
+
+
+# ---- memory limits in the cgroup ---------------------------------------------------
+
+@pytest.mark.parametrize("name", GUESTS)
+def test_each_running_guest_has_its_hard_limit_in_its_memory_cgroup(host, name):
+    pid = _qemu_pid(host, name)
+    cgroup = _memory_cgroup(host, pid)
+    # libvirt puts the emulator in <scope>/libvirt and writes the limit there
+    assert "machine.slice/machine-qemu" in cgroup, cgroup
+    limit = int(host.file(cgroup + "/memory.limit_in_bytes").content_string)
+    assert limit == (GUEST_MIB + OVERHEAD_MIB) * MIB, (cgroup, limit)
+    usage = int(host.file(cgroup + "/memory.usage_in_bytes").content_string)
+    assert 0 < usage < limit
+    # and stored in the definition, so it survives the guest's next start
+    inactive = host.run("virsh dumpxml --inactive %s" % name).stdout
+    assert "<hard_limit unit='KiB'>%d</hard_limit>" % ((GUEST_MIB + OVERHEAD_MIB) * 1024) in inactive
+
+
+def test_the_module_refuses_a_limit_below_what_a_guest_uses(host):
+    with pytest.raises(Exception) as refused:
+        host.ansible("startsecure.hardening.libvirt_domain_memory", "names=guest-quiet hard_limit=64M", check=True)
+    assert "guest-quiet" in str(refused.value)
+
+
+def test_a_guest_over_its_limit_is_killed_by_its_cgroup_not_the_host(host):
+    name = "guest-small"
+    xml = host.file("/root/guest-quiet.xml").content_string
+    xml = xml.replace("<name>guest-quiet</name>", "<name>%s</name>" % name).replace(
+        "<vcpu>", "<memtune><hard_limit unit='MiB'>150</hard_limit></memtune>\n  <vcpu>", 1)
+    host.run("cat > /root/%s.xml <<'EOF'\n%s\nEOF" % (name, xml))
+    others = {g: _qemu_pid(host, g) for g in GUESTS}
+    try:
+        assert host.run("virsh define /root/%s.xml" % name).rc == 0
+        started = host.run("virsh start %s" % name)
+        assert started.rc == 0, started.stderr
+        state = ""
+        for _ in range(60):
+            state = host.run("virsh domstate --reason %s" % name).stdout.strip()
+            if state.startswith("shut off"):
+                break
+            time.sleep(1)
+        assert state == "shut off (crashed)", state
+        # The other guests and the host are untouched.
+        assert {g: _qemu_pid(host, g) for g in GUESTS} == others
+        assert host.run("systemctl is-active libvirtd.service").stdout.strip() == "active"
+    finally:
+        host.run("virsh destroy %s; virsh undefine %s; rm -f /root/%s.xml" % (name, name, name))
+
+
+# ---- daemon, sockets, access -------------------------------------------------------
+
+def test_hardening_restarted_libvirtd_but_no_guest(host):
+    pids = json.loads(host.file("/root/guest-pids.json").content_string)
+    for name in GUESTS:
+        assert _qemu_pid(host, name) == pids[name], name
+        assert host.run("virsh domstate %s" % name).stdout.strip() == "running"
+
+
+def test_qemu_runs_unprivileged_and_sandboxed(host):
+    pid = _qemu_pid(host, "guest-quiet")
+    assert host.run("ps -o user= -p %d" % pid).stdout.strip() == "libvirt-qemu"
+    cmdline = host.file("/proc/%d/cmdline" % pid).content_string
+    assert "-sandbox\0on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny" in cmdline
+    status = host.file("/proc/%d/status" % pid).content_string
+    assert "CapEff:\t0000000000000000" in status
+
+
+def test_no_plain_tcp_or_tls_listener(host):
+    listening = host.run("ss -Hltn").stdout
+    assert ":16509 " not in listening and ":16514 " not in listening
+    for unit in ("libvirtd-tcp.socket", "libvirtd-tls.socket", "ksm.service", "ksmtuned.service"):
+        assert host.run("systemctl is-enabled %s" % unit).stdout.strip() == "masked", unit
+
+
+def test_sockets_belong_to_the_admin_group_and_it_holds_exactly_the_admins(host):
+    for sock, mode in (("libvirt-sock", 0o660), ("libvirt-sock-ro", 0o660), ("libvirt-admin-sock", 0o600)):
+        f = host.file("/run/libvirt/" + sock)
+        assert f.mode == mode, sock
+    assert host.file("/run/libvirt/libvirt-sock").group == "libvirt"
+    members = host.run("getent group libvirt").stdout.strip().split(":")[3].split(",")
+    assert members == ["virtadmin"]
+    # the admin can use libvirt; the removed account cannot even open the socket
+    assert host.run("runuser -u virtadmin -- virsh -c qemu:///system list --name").rc == 0
+    denied = host.run("runuser -u stray -- virsh -c qemu:///system list --name")
+    assert denied.rc != 0 and "Permission denied" in denied.stderr
+
+
+def test_the_configuration_check_rejects_what_libvirtd_could_not_start_with(host):
+    assert host.run("%s qemu /etc/libvirt/qemu.conf" % DRY_START).rc == 0
+    assert host.run("%s libvirtd /etc/libvirt/libvirtd.conf" % DRY_START).rc == 0
+    host.run("cp /etc/libvirt/qemu.conf /root/bad-qemu.conf && echo 'security_driver = \"apparmor\"' >> /root/bad-qemu.conf")
+    bad = host.run("%s qemu /root/bad-qemu.conf" % DRY_START)
+    assert bad.rc == 1 and "apparmor" in bad.stderr, bad.stderr
+    host.run("printf 'audit_level = \"2\"\\n' > /root/bad-libvirtd.conf")
+    assert host.run("%s libvirtd /root/bad-libvirtd.conf" % DRY_START).rc == 1
+    # the live daemon and guests did not notice
+    assert host.run("virsh domstate guest-quiet").stdout.strip() == "running"
+
+
+# ---- host settings -----------------------------------------------------------------
+
+def test_host_files(host):
+    assert "options kvm_intel nested=0" in host.file("/etc/modprobe.d/startsecure-kvm-nested.conf").content_string
+    assert 'KERNEL=="kvm", OWNER="root", GROUP="kvm", MODE="0660"' in \
+        host.file("/etc/udev/rules.d/65-startsecure-kvm.rules").content_string
+    sysctl = host.file("/etc/sysctl.d/60-startsecure-kvm.conf").content_string
+    assert "vm.unprivileged_userfaultfd = 0" in sysctl and "kernel.kptr_restrict = 1" in sysctl
+    for path, mode in (("/etc/libvirt/qemu", 0o700), ("/var/log/libvirt", 0o700), ("/var/lib/libvirt/images", 0o711)):
+        assert host.file(path).mode == mode, path
+
+
+def test_the_open_console_is_left_for_a_restart_not_changed_behind_the_operator(host):
+    live = host.run("virsh dumpxml guest-open").stdout
+    assert "listen='0.0.0.0'" in live
