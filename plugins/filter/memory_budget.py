@@ -42,10 +42,14 @@ options:
         description: C(memory_limits_services), service name to limits (and C(allow_missing)).
         type: dict
       user:
-        description: C(memory_limits_user), limits for every login user's C(user-UID.slice).
+        description: C(memory_limits_per_user), limits for every login user's C(user-UID.slice).
         type: dict
       protected_services:
         description: C(memory_limits_protected_services).
+        type: list
+        elements: string
+      os_protected_services:
+        description: The distribution's essential services (protected when C(memory_limits_protect_os_services)).
         type: list
         elements: string
       protected_oom_score_adjust:
@@ -97,10 +101,11 @@ _value:
       type: integer
     dropins:
       description:
-        - One entry per drop-in, with C(unit), C(kind) (C(slice) or C(service)), C(section),
-          C(directory), C(path), C(settings) (directive to value, what the file says),
-          C(runtime) (what C(systemctl set-property --runtime) gives the running unit)
-          and C(variable) (where the values came from).
+        - One entry per drop-in, with C(unit), C(area) (C(slices), C(users), C(services) or
+          C(protect)), C(kind) (C(slice) or C(service)), C(section), C(directory), C(path),
+          C(settings) (directive to value, what the file says), C(runtime) (what
+          C(systemctl set-property --runtime) gives the running unit), C(variable) (where the
+          values came from) and C(not_applied) (what was left out on this cgroup version, and why).
       type: list
       elements: dict
     must_exist:
@@ -122,7 +127,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
     BudgetError, plan_memory_limits)
 
-_KEYS = ("reserve", "slices", "services", "user", "protected_services",
+_KEYS = ("reserve", "slices", "services", "user", "protected_services", "os_protected_services",
          "protected_oom_score_adjust", "protect_system_slice", "allow_overcommit")
 
 

@@ -146,7 +146,7 @@ class _Planner:
 
 
 def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=None, user=None,
-                       protected_services=None, protected_oom_score_adjust=-500,
+                       protected_services=None, os_protected_services=None, protected_oom_score_adjust=-500,
                        protect_system_slice=True, allow_overcommit=False):
     """Check the budget and return the drop-ins to write.
 
@@ -159,6 +159,8 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
     user: memory_limits_per_user, limits for every login user's user-UID.slice.
     protected_services: memory_limits_protected_services, services kept alive by
         OOMScoreAdjust (and MemoryLow on cgroup v2).
+    os_protected_services: the distribution's essential services, protected the same
+        way when memory_limits_protect_os_services is true.
     """
     errors = []
     if isinstance(total, bool) or not isinstance(total, int) or total <= 0:
@@ -243,9 +245,12 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         dropins.append(_dropin(unit, "services", settings, runtime, var, skipped))
 
     protected = []
-    for index, name in enumerate(protected_services or []):
+    candidates = [(name, "memory_limits_protect_os_services") for name in os_protected_services or []]
+    candidates += [(name, "memory_limits_protected_services[%d]" % index)
+                   for index, name in enumerate(protected_services or [])]
+    for name, source in candidates:
         if not isinstance(name, str) or not name or "/" in name:
-            planner.errors.append("memory_limits_protected_services[%d]: not a service name: %r" % (index, name))
+            planner.errors.append("%s: not a service name: %r" % (source, name))
             continue
         unit = _unit_name(name, ".service")
         if unit in protected:
@@ -259,7 +264,7 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
             else:
                 skipped.append("MemoryLow=%s not applied: %s (this host runs cgroup %s)"
                                % (format_size(planner.reserve), _V2_REASON["MemoryLow"], cgroup_version))
-        dropins.append(_dropin(unit, "protect", settings, runtime, "memory_limits_protected_services[%d]" % index, skipped))
+        dropins.append(_dropin(unit, "protect", settings, runtime, source, skipped))
 
     errors.extend(planner.errors)
     if errors:

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A bounded fork bomb: tries to start WANTED sleeping children and reports how many it got.
 
 Usage: forker.py WANTED

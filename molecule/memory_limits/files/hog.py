@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A bounded memory leak: the attack the memory_limits role contains.
 
 Usage: hog.py LIMIT_MIB PROGRESS_FILE

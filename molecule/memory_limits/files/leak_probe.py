@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Run a leak and check that sshd keeps answering on 127.0.0.1:22 while it runs.
 
 Usage: leak_probe.py PROGRESS_FILE -- COMMAND...

@@ -17,7 +17,8 @@ def good(**over):
                    "user.slice": {"memory_max": "2G", "tasks_max": 4096}},
         "services": {"nginx": {"memory_max": "512M", "tasks_max": "10%"}},
         "user": {"memory_max": "1G", "tasks_max": 512},
-        "protected_services": ["ssh.service", "systemd-journald"],
+        "protected_services": ["systemd-journald"],
+        "os_protected_services": ["ssh.service"],
     }
     config.update(over)
     return config
@@ -60,6 +61,8 @@ def test_v2_plan_writes_every_setting():
     assert units["systemd-journald.service"]["kind"] == "service"
     assert plan["must_exist"] == [{"unit": "nginx.service", "variable": "memory_limits_services['nginx']"}]
     assert plan["protected_services"] == ["ssh.service", "systemd-journald.service"]
+    assert units["ssh.service"]["variable"] == "memory_limits_protect_os_services"
+    assert units["systemd-journald.service"]["variable"] == "memory_limits_protected_services[0]"
 
 
 def test_v1_leaves_out_what_v1_cannot_do_and_says_why():
@@ -92,7 +95,7 @@ def test_a_protected_service_with_its_own_limits_gets_two_dropins():
     assert by_unit(plan, "services")["libvirtd.service"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "1G"}
     assert by_unit(plan, "protect")["libvirtd.service"]["settings"] == {"OOMScoreAdjust": -500}
     assert len([d for d in plan["dropins"] if d["unit"] == "libvirtd.service"]) == 2
-    assert plan["protected_services"] == ["libvirtd.service"]
+    assert plan["protected_services"] == ["ssh.service", "libvirtd.service"]
 
 
 def test_allow_missing_skips_the_existence_check():
@@ -143,6 +146,7 @@ def test_child_slices_do_not_count_twice():
      "memory_limits_services['app'].allow_missing", "true or false"),
     ({"services": {"a/b": {"memory_max": "1G"}}}, "memory_limits_services['a/b']", "not a service name"),
     ({"protected_services": ["ok", ""]}, "memory_limits_protected_services[1]", "not a service name"),
+    ({"os_protected_services": [None]}, "memory_limits_protect_os_services", "not a service name"),
     ({"protected_oom_score_adjust": -2000}, "memory_limits_protected_oom_score_adjust", "-1000 to 1000"),
     ({"slices": {"machine.slice": {"memory_min": "2G", "memory_low": "1G"}}},
      "memory_limits_slices['machine.slice'].memory_min", "above"),

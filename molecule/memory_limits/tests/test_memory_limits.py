@@ -1,0 +1,259 @@
+"""The attack the memory_limits role exists for, reproduced.
+
+A workload leaks memory until it is stopped. With the role applied the kernel
+OOM-kills it at its limit (a service, a workload slice, a login user's session), sshd
+keeps answering on 127.0.0.1 while the leak runs, and the protected services are
+still running afterwards. The same leak in a slice the role does not manage runs to
+its end (the control case), so the kill is the role's doing. A fork bomb as a login
+user stops at TasksMax. Bad input stops the play before any change.
+
+Every leak is bounded (hog.py never allocates more than 400 MiB, the fork bomb never
+more than 200 sleeping children), so the machine running the tests is never at risk.
+Limits (molecule/memory_limits/vars/limits.yml): leaky.service 96M, workload.slice 160M,
+user.slice 200M, each user-UID.slice 128M and TasksMax 50.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+
+import pytest
+
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MEMTEST = "/usr/local/libexec/memtest"
+LEAK_MIB = 400
+USER, UID = "leaker", 1500
+MIB = 1024 * 1024
+DROPIN = "50-startsecure-memory-limits.conf"
+PROTECT = "50-startsecure-memory-protect.conf"
+PROTECTED = ("ssh.service", "systemd-journald.service")
+# a slice the role does not manage: the control case
+CONTROL_SLICE = "memtest-control.slice"
+
+
+def _json(result):
+    assert result.rc == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _main_pids(host):
+    return {unit: host.run("systemctl show --property=MainPID --value %s" % unit).stdout.strip()
+            for unit in PROTECTED}
+
+
+def _leak(host, tag, command):
+    """Run a bounded leak under leak_probe.py; return its JSON report."""
+    progress = "/tmp/memtest/%s.json" % tag
+    host.run("mkdir -p -m 1777 /tmp/memtest && rm -f %s" % progress)
+    return _json(host.run("python3 %s/leak_probe.py %s -- %s" % (MEMTEST, progress, command)))
+
+
+def _systemd_run(slice_, tag, user=False):
+    who = "--uid=%d " % UID if user else ""
+    return ("systemd-run --wait --collect --quiet %s--slice=%s -p RuntimeMaxSec=120 /usr/bin/python3 %s/hog.py %d "
+            "/tmp/memtest/%s.json" % (who, slice_, MEMTEST, LEAK_MIB, tag))
+
+
+def _assert_killed_at(report, limit_mib):
+    hog = report["hog"]
+    assert hog.get("done") is False, report
+    assert report["rc"] != 0, report
+    # Killed at its limit: it held most of the limit (python itself needs ~10 MiB of it)
+    # and never more than the limit.
+    assert limit_mib - 48 <= hog["mib"] <= limit_mib, report
+
+
+def _assert_sshd_answered(report):
+    # the banner was read several times while the leak still ran, and never failed
+    assert report["banners_ok"] >= 2, report
+    assert report["banners_failed"] == [], report
+    assert report["banner"].startswith("SSH-2.0-OpenSSH"), report
+
+
+# ---- the settings ------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit,prop,expected", [
+    ("user.slice", "MemoryMax", str(200 * MIB)),
+    ("user.slice", "TasksMax", "400"),
+    ("workload.slice", "MemoryMax", str(160 * MIB)),
+    ("user-%d.slice" % UID, "MemoryMax", str(128 * MIB)),
+    ("user-%d.slice" % UID, "TasksMax", "50"),
+    ("leaky.service", "MemoryMax", str(96 * MIB)),
+    ("ssh.service", "OOMScoreAdjust", "-500"),
+    ("systemd-journald.service", "OOMScoreAdjust", "-500"),
+])
+def test_systemd_reads_the_limits(host, unit, prop, expected):
+    assert host.run("systemctl show --property=%s --value %s" % (prop, unit)).stdout.strip() == expected
+
+
+def test_machine_slice_leaves_the_reserve_free(host):
+    total = int(host.run("awk '/^MemTotal:/ {print $2}' /proc/meminfo").stdout) * 1024
+    limit = int(host.run("systemctl show --property=MemoryMax --value machine.slice").stdout)
+    # 50% of the memory, to the byte, and with the 1G reserve it fits
+    assert limit == total // 2
+    assert limit + 1024 ** 3 <= total
+
+
+def test_v1_host_gets_only_what_v1_can_apply_and_is_told_why(host):
+    if host.run("stat -fc %T /sys/fs/cgroup/").stdout.strip() == "cgroup2fs":
+        pytest.skip("cgroup v2 host: everything applies")
+    text = host.file("/etc/systemd/system/machine.slice.d/" + DROPIN).content_string
+    settings = [line for line in text.splitlines() if not line.startswith("#")]
+    assert any(line.startswith("MemoryMax=") for line in settings)
+    assert not any(line.startswith(("MemoryHigh=", "MemorySwapMax=")) for line in settings)
+    assert "# MemoryHigh=" in text and "not applied" in text and "cgroup v2" in text
+    ssh = host.file("/etc/systemd/system/ssh.service.d/" + PROTECT).content_string
+    assert "OOMScoreAdjust=-500" in ssh and "# MemoryLow=1G not applied" in ssh
+
+
+# Run inside the user's slice: print the memory limit of the user's slice and of
+# user.slice from the kernel's own cgroup files (v1 memory.limit_in_bytes, v2 memory.max).
+KERNEL_LIMITS = (
+    'if [ "$(stat -fc %T /sys/fs/cgroup/)" = cgroup2fs ]; then '
+    'p=$(sed -n "s/^0:://p" /proc/self/cgroup); f=memory.max; d=/sys/fs/cgroup$(dirname "$p"); '
+    'else p=$(grep :memory: /proc/self/cgroup | cut -d: -f3); f=memory.limit_in_bytes; '
+    'd=/sys/fs/cgroup/memory$(dirname "$p"); fi; '
+    'echo "$d"; cat "$d/$f" "$(dirname "$d")/$f"'
+)
+
+
+def test_running_slices_have_the_limits_in_the_kernel(host):
+    # The limit must be in the cgroup files themselves, not only in systemd's view
+    # (systemd 257 on cgroup v1 does not re-apply limits to a running slice at
+    # daemon-reload; the role's handler does it with set-property).
+    out = host.run("systemd-run --wait --collect --quiet --pipe --uid=%d --slice=user-%d.slice /bin/sh -c %s"
+                   % (UID, UID, shlex.quote(KERNEL_LIMITS)))
+    assert out.rc == 0, out.stdout + out.stderr
+    directory, user_limit, users_limit = out.stdout.split()
+    assert directory.endswith("/user.slice/user-%d.slice" % UID)
+    assert int(user_limit) == 128 * MIB
+    assert int(users_limit) == 200 * MIB
+
+
+def test_no_runtime_override_shadows_the_dropins(host):
+    # set-property --runtime leaves files under /run/systemd/system.control that would
+    # outrank the drop-ins in /etc until the next boot; the role's handler removes them.
+    listing = host.run("ls -R /run/systemd/system.control 2>/dev/null").stdout
+    assert "MemoryMax" not in listing and "TasksMax" not in listing, listing
+
+
+# ---- the attack ----------------------------------------------------------------------
+
+def test_leaking_service_is_killed_at_its_limit_while_sshd_answers(host):
+    before = _main_pids(host)
+    report = _leak(host, "leaky", "systemctl --wait start leaky.service")
+    assert report["hog"]["cgroups"]["memory"].endswith("/workload.slice/leaky.service")
+    _assert_killed_at(report, 96)
+    assert host.run("systemctl show --property=Result --value leaky.service").stdout.strip() in ("oom-kill", "signal")
+    assert host.run("systemctl show --property=ExecMainStatus --value leaky.service").stdout.strip() == "9"  # SIGKILL
+    _assert_sshd_answered(report)
+    # the protected services were never touched: same main process, still running
+    assert _main_pids(host) == before
+    for unit in PROTECTED:
+        assert host.service(unit.replace(".service", "")).is_running
+
+
+def test_leak_in_the_workload_slice_is_killed_at_the_slice_limit(host):
+    report = _leak(host, "workload", _systemd_run("workload.slice", "workload"))
+    assert "/workload.slice/run-" in report["hog"]["cgroups"]["memory"]
+    _assert_killed_at(report, 160)
+    _assert_sshd_answered(report)
+
+
+def test_login_users_leak_is_killed_at_the_per_user_limit(host):
+    before = _main_pids(host)
+    report = _leak(host, "user", _systemd_run("user-%d.slice" % UID, "user", user=True))
+    hog = report["hog"]
+    # it really ran as the login user, inside user.slice/user-UID.slice
+    assert hog["uid"] == UID
+    assert "/user.slice/user-%d.slice/" % UID in hog["cgroups"]["memory"], hog
+    _assert_killed_at(report, 128)
+    _assert_sshd_answered(report)
+    assert _main_pids(host) == before
+
+
+def test_control_the_same_leak_runs_to_its_end_without_the_roles_limits(host):
+    # The same bounded leak in a slice the role does not manage allocates all 400 MiB:
+    # without the role's settings nothing stops it. So the kills above are the role's.
+    assert not host.file("/etc/systemd/system/%s.d" % CONTROL_SLICE).exists
+    report = _leak(host, "control", _systemd_run(CONTROL_SLICE, "control"))
+    assert report["hog"]["done"] is True, report
+    assert report["hog"]["mib"] == LEAK_MIB
+    assert report["rc"] == 0
+
+
+def _forker(host, slice_, user):
+    who = "--uid=%d " % UID if user else ""
+    return _json(host.run("systemd-run --wait --collect --quiet --pipe %s--slice=%s -p RuntimeMaxSec=60 "
+                          "/usr/bin/python3 %s/forker.py 200" % (who, slice_, MEMTEST)))
+
+
+def test_fork_bomb_as_login_user_stops_at_tasks_max(host):
+    report = _forker(host, "user-%d.slice" % UID, user=True)
+    # TasksMax=50 counts the bomb itself: at most 49 children, then fork() fails
+    assert 10 <= report["started"] < 50, report
+    assert report["refused"], report
+    assert host.service("ssh").is_running
+
+
+def test_control_the_same_fork_bomb_gets_all_its_children_elsewhere(host):
+    report = _forker(host, CONTROL_SLICE, user=False)
+    assert report == {"wanted": 200, "started": 200, "refused": None}
+
+
+# ---- bad input stops the play before any change ------------------------------------------
+
+BAD_INPUTS = [
+    ("reserve larger than RAM", {"memory_limits_reserve": "1T"},
+     ["memory_limits_reserve", "not smaller than the host's memory"]),
+    ("machine.slice plus reserve larger than RAM",
+     {"memory_limits_slices": {"machine.slice": {"memory_max": "99%"}}},
+     ["memory_limits_slices['machine.slice'].memory_max", "plus the host reserve"]),
+    ("unknown unit", {"memory_limits_reserve": "1Q"}, ["memory_limits_reserve", "unknown size unit 'Q'"]),
+    ("negative size", {"memory_limits_per_user": {"memory_max": "-128M"}},
+     ["memory_limits_per_user.memory_max", "must not be negative"]),
+    ("zero size", {"memory_limits_slices": {"workload.slice": {"memory_max": 0}}},
+     ["memory_limits_slices['workload.slice'].memory_max", "greater than zero"]),
+    ("unknown service", {"memory_limits_services": {"no-such-app": {"memory_max": "64M"}}},
+     ["memory_limits_services['no-such-app']", "not known to systemd", "Nothing was changed"]),
+]
+
+
+def _dropin_state(host):
+    return host.run("find /etc/systemd/system -path '*.d/50-startsecure-memory-*' -type f "
+                    "-exec sha256sum {} + | sort").stdout
+
+
+_BAD_RUNS = {}
+
+
+def _bad_runs(host):
+    """Run every bad input against this host at once (in parallel: the runs only read)."""
+    name = host.backend.get_hostname()
+    if name not in _BAD_RUNS:
+        before = _dropin_state(host)
+        env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+        procs = {
+            case: subprocess.Popen(
+                ["ansible-playbook", "-i", name + ",", "-c", "community.docker.docker",
+                 os.path.join(SCENARIO_DIR, "bad_input.yml"), "-e", json.dumps(extra)],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=SCENARIO_DIR)
+            for case, extra, _words in BAD_INPUTS
+        }
+        results = {case: (proc.communicate(timeout=600)[0], proc.returncode) for case, proc in procs.items()}
+        _BAD_RUNS[name] = (before, results, _dropin_state(host))
+    return _BAD_RUNS[name]
+
+
+@pytest.mark.parametrize("case,extra,words", BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
+def test_bad_input_stops_the_play_before_any_change(host, case, extra, words):
+    before, results, after = _bad_runs(host)
+    output, returncode = results[case]
+    assert returncode != 0, output
+    for word in words:
+        assert word in output, output
+    assert "changed=0" in output and "failed=1" in output, output
+    # no drop-in was written, rewritten or removed by any of the refused runs
+    assert before.count("\n") > 10
+    assert after == before
