@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 name: audit_report
 short_description: Judge gathered audit facts against the catalog and render every report
 version_added: 0.1.0
-author: startsecure engineers
+author: startsecure engineers (!UNKNOWN)
 description:
   - Takes the facts that M(startsecure.hardening.audit_facts) gathered on each host,
     judges them against the collection's catalog of controls (pure Python, on the

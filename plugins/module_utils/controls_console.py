@@ -132,8 +132,8 @@ def _sudo_timeout(src, facts):
         minutes = float(value) if value is not None else 15.0  # sudo's default
     except ValueError:
         return failed("timestamp_timeout %r is not a number" % value)
-    return expect(0 <= minutes <= 15, "timestamp_timeout %s%s" % (value if value is not None else 15,
-                                                                 "" if value is not None else " (default)"))
+    shown = "%s" % value if value is not None else "15 (default)"
+    return expect(0 <= minutes <= 15, "timestamp_timeout %s" % shown)
 
 
 def _su(src, facts):

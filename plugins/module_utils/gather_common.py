@@ -62,7 +62,7 @@ def systemctl_show_many(module, units, properties):
     if not systemctl:
         return dict((unit, {}) for unit in units)
     rc, out, err = module.run_command([systemctl, "show", "--no-pager", "-p", ",".join(properties)] + list(units))
-    blocks = [block for block in out.split("\n\n")] if rc == 0 else []
+    blocks = out.split("\n\n") if rc == 0 else []
     result = {}
     for number, unit in enumerate(units):
         values = {}

@@ -219,8 +219,8 @@ def to_text(result, max_lines=40):
                                                         len(drift["better"]), len(drift["worse"])))
         for label, changes in (("worse", drift["worse"]), ("better", drift["better"])):
             for change in changes[:max_lines]:
-                lines.append("  %-6s %-20s %-8s %s -> %s" % (label, change["host"][:20], change["id"],
-                                                            change["before"], change["after"]))
+                lines.append("  %-6s %-20s %-8s %s -> %s"
+                             % (label, change["host"][:20], change["id"], change["before"], change["after"]))
     return "\n".join(lines) + "\n"
 
 
@@ -323,7 +323,7 @@ def to_html(result, title="startsecure.hardening audit"):
               "-" if counts["pass_rate"] is None else "%.1f%%" % counts["pass_rate"]),
            '<p class="verdict %s">%s</p>' % verdict,
            "<h2 id=\"overview\">Overview</h2>", _legend(),
-           _bar_chart("By area", [(a, c) for a, c in _by_area(result)]), "<br>",
+           _bar_chart("By area", list(_by_area(result))), "<br>",
            _bar_chart("By host", [(h, d["counts"]) for h, d in sorted(result["hosts"].items())]),
            "<h2 id=\"drift\">Drift</h2>", _drift_html(result.get("drift"))]
 

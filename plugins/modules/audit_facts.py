@@ -22,7 +22,7 @@ description:
     slices, sshd and user slices).
   - Nothing on the host is changed or refreshed; the package lists are read as they are.
 author:
-  - startsecure engineers
+  - startsecure engineers (!UNKNOWN)
 options:
   areas:
     description:
@@ -30,7 +30,7 @@ options:
         C(memory_limits) is expected everywhere, so its absence is a finding.
       - C(kvm_host) is gathered (by the same code as M(startsecure.hardening.hypervisor_facts))
         only where libvirt is installed; elsewhere it is listed in
-        RV(audit_facts.audit.skipped) with the reason and its controls are not judged.
+        C(audit_facts.audit.skipped) with the reason and its controls are not judged.
     type: list
     elements: str
     choices: [ssh, console, patching, memory_limits, kvm_host]
@@ -63,8 +63,10 @@ notes:
 attributes:
   check_mode:
     support: full
+    description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to diff.
 seealso:
   - module: startsecure.hardening.ssh_facts
   - module: startsecure.hardening.patch_facts
