@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark (`make bench`): how long an audit and a hardening run take.
 
 (a) The audit playbook (check mode) against N fresh Debian 12 containers, N = 1, 5, 20:
@@ -9,7 +8,7 @@
 
 The containers are created here (names bench-*) and removed at the end unless --keep.
 Numbers depend on the machine and its load; they are printed, not asserted.
-Usage: tools/bench.py [--sizes 1,5,20] [--forks 10] [--keep] [--skip-harden]
+Usage: python3 tools/bench.py [--sizes 1,5,20] [--forks 10] [--keep] [--skip-harden]
 """
 import argparse
 import json

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The lab demo (`make demo`): audit, harden, audit again, and show the difference.
 
 From nothing (the Makefile's venv, docker and images targets ran first) it starts a
@@ -14,7 +13,7 @@ and leaves both reports in demo-output/ (gitignored). A second run reuses the
 containers, which are then already hardened. Ansible reaches the containers with the
 community.docker.docker connection plugin; the inventory is written here.
 
-Usage: tools/demo.py [--clean]    (--clean removes the demo containers and stops)
+Usage: python3 tools/demo.py [--clean]    (--clean removes the demo containers and stops)
 """
 import json
 import os
