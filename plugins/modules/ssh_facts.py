@@ -54,7 +54,7 @@ options:
     default: /etc/ssh/moduli
   moduli_min_bits:
     description:
-      - Groups smaller than this many bits are counted in RV(moduli.groups_below_min).
+      - Groups smaller than this many bits are counted in C(groups_below_min) of RV(moduli).
     type: int
     default: 3072
   host_key_glob:
@@ -355,7 +355,7 @@ def main():
             sshd_path=dict(type="path"),
             moduli_path=dict(type="path", default="/etc/ssh/moduli"),
             moduli_min_bits=dict(type="int", default=3072),
-            host_key_glob=dict(type="str", default="/etc/ssh/ssh_host_*_key.pub"),
+            host_key_glob=dict(type="str", default="/etc/ssh/ssh_host_*_key.pub", no_log=False),
             service_units=dict(type="list", elements="str",
                                default=["ssh.service", "ssh.socket", "sshd.service", "sshd.socket"]),
         ),

@@ -87,11 +87,21 @@ def sshd_state(host):
     }
 
 
-def run_role(host, *extra_vars):
-    """Run the role again against this container with side variables."""
-    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", "%s," % container(host),
-           "-c", "community.docker.docker", "-e", "ansible_python_interpreter=/usr/bin/python3",
-           os.path.join(SCENARIO_DIR, "rerun.yml")]
+def run_role(host, *extra_vars, over_ssh=False):
+    """Run the role again against this container with side variables.
+
+    By default through `docker exec` like Molecule; over_ssh connects as sshadmin
+    through the hardened sshd on 127.0.0.1, as an operator would.
+    """
+    if over_ssh:
+        target = ["-i", "127.0.0.1,", "-e", json.dumps({
+            "ansible_port": published_port(host), "ansible_user": "sshadmin", "ansible_become": True,
+            "ansible_ssh_private_key_file": ADMIN_KEY,
+            "ansible_ssh_common_args": "-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"})]
+    else:
+        target = ["-i", "%s," % container(host), "-c", "community.docker.docker"]
+    cmd = [os.path.join(BIN, "ansible-playbook")] + target + [
+        "-e", "ansible_python_interpreter=/usr/bin/python3", os.path.join(SCENARIO_DIR, "rerun.yml")]
     for extra in extra_vars:
         cmd += ["-e", json.dumps(extra)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300,
@@ -241,6 +251,18 @@ def test_lockout_is_prevented_and_nothing_changes(host):
     assert "LOCKOUT PREVENTED" in output, output
     assert "account 'nokeys' would be locked out" in output
     assert "ssh_password_authentication" in output
+    assert sshd_state(host) == before
+
+
+def test_connecting_account_must_stay_admitted(host):
+    """Over ssh the connecting account is protected without being named anywhere."""
+    before = sshd_state(host)
+    # AllowUsers without sshadmin would shut out the account this run connects as.
+    result = run_role(host, {"ssh_admin_users": [], "ssh_allow_users": ["someone-else"]}, over_ssh=True)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "LOCKOUT PREVENTED" in output, output
+    assert "account 'sshadmin' is not admitted by ssh_allow_users" in output, output
     assert sshd_state(host) == before
 
 
