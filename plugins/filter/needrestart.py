@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: needrestart
 short_description: Parse needrestart's batch (and list-mode) output into facts
 version_added: 0.1.0
-author: startsecure engineers
+author: startsecure engineers (!UNKNOWN)
 description:
   - Turns the output of C(needrestart -b) into a dictionary - services to restart, containers and
     user sessions running replaced code, kernel and microcode status, and whether a reboot is needed.

@@ -20,7 +20,7 @@ description:
   - Read-only; runs identically in check mode. When needrestart is not installed the needrestart part is
     empty and RV(needrestart_installed) is false.
 author:
-  - startsecure engineers
+  - startsecure engineers (!UNKNOWN)
 options:
   guests:
     description:

@@ -22,7 +22,7 @@ description:
   - Runs identically in check mode; one call, so an audit can judge the result.
   - Supports the Debian family (python3-apt). On other families the module fails with a clear message.
 author:
-  - startsecure engineers
+  - startsecure engineers (!UNKNOWN)
 options:
   security_origins:
     description:
@@ -91,10 +91,22 @@ updates:
   type: list
   elements: dict
   contains:
-    name: {description: Package name., type: str, returned: always}
-    arch: {description: Architecture., type: str, returned: always}
-    current_version: {description: Installed version., type: str, returned: always}
-    candidate_version: {description: Version apt would install., type: str, returned: always}
+    name:
+      description: Package name (C(name:arch) for a foreign architecture).
+      type: str
+      returned: always
+    arch:
+      description: Architecture.
+      type: str
+      returned: always
+    current_version:
+      description: Installed version.
+      type: str
+      returned: always
+    candidate_version:
+      description: Version apt would install.
+      type: str
+      returned: always
     origins:
       description: Origins (Release files) publishing the candidate.
       type: list
@@ -102,9 +114,18 @@ updates:
       returned: always
       sample: [{origin: Debian, label: Debian-Security, archive: stable-security,
                 codename: bookworm-security, component: main, site: "", trusted: true}]
-    security: {description: A newer version comes from a security origin., type: bool, returned: always}
-    security_version: {description: Newest version from a security origin, or null., type: str, returned: always}
-    security_pattern: {description: The pattern that matched, or null., type: str, returned: always}
+    security:
+      description: A newer version comes from a security origin.
+      type: bool
+      returned: always
+    security_version:
+      description: Newest version from a security origin (null when there is none).
+      type: str
+      returned: always
+    security_pattern:
+      description: The pattern that matched (null when none did).
+      type: str
+      returned: always
   sample:
     - name: openssl
       arch: amd64
@@ -171,7 +192,7 @@ import glob
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
     OriginPatternError,
     classify_update,
@@ -220,7 +241,7 @@ def package_record(pkg):
                reverse=True)
     candidate = pkg.candidate
     return {
-        "name": pkg.shortname,
+        "name": pkg.name,  # "name:arch" only for a foreign architecture, as apt wants it
         "arch": pkg.architecture(),
         "current_version": installed,
         "candidate_version": candidate.version if candidate else None,
@@ -269,8 +290,8 @@ def main():
     )
     if not HAS_APT:
         module.fail_json(
-            msg="patch_facts needs python3-apt on the target (Debian family): the 'apt' Python module "
-                "is missing. Other package managers are not supported yet."
+            msg=missing_required_lib("python3-apt")
+            + " patch_facts supports the Debian family only; other package managers are not supported yet."
         )
 
     os_release = read_os_release()

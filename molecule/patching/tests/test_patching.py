@@ -58,7 +58,7 @@ def _json(proc):
 def adhoc(module, args=""):
     """Run one module on both instances at once; {host: result}."""
     proc = subprocess.run(["ansible", "-i", inventory(), "all", "-m", module, "-a", args],
-                          env=_env(), capture_output=True, text=True, timeout=600)
+                          env=_env(), capture_output=True, text=True, timeout=600, check=False)
     return _json(proc)["plays"][0]["tasks"][0]["hosts"]
 
 
@@ -74,7 +74,7 @@ def fleet(*args):
     cmd = ["ansible-playbook", "-i", inventory(), FLEET, "--tags", "patching_apply",
            "-e", "patch_fleet_guests=patching-debian12", "-e", "patch_fleet_kvm_hosts=patching-debian13",
            "-e", TIMERS] + list(args)
-    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900, check=False)
     return proc.returncode, _json(proc)
 
 
