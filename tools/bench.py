@@ -54,16 +54,36 @@ def start(name):
            "/lib/systemd/systemd")
 
 
-def wait(names, timeout=300):
+def wait(names, timeout=600):
+    """Wait until systemd runs in every container, restarting containers whose systemd quit.
+
+    A systemd container that exits at once (status 255) usually ran out of inotify
+    instances: every systemd takes a few, and fs.inotify.max_user_instances (often 128)
+    is shared by all containers of the machine. Such a container is started again when
+    others have settled; the message says so if it never comes up.
+    """
     deadline = time.time() + timeout
     pending = list(names)
+    restarts = dict((n, 0) for n in names)
     while pending and time.time() < deadline:
-        pending = [n for n in pending if docker("exec", n, "systemctl", "is-system-running", check=False).stdout.strip()
-                   not in ("running", "degraded")]
+        still = []
+        for name in pending:
+            running = docker("inspect", "-f", "{{.State.Running}}", name, check=False).stdout.strip() == "true"
+            if not running:
+                restarts[name] += 1
+                docker("start", name, check=False)
+                still.append(name)
+                continue
+            if docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip() not in ("running", "degraded"):
+                still.append(name)
+        pending = still
         if pending:
-            time.sleep(2)
+            time.sleep(3)
+    again = sorted(n for n, count in restarts.items() if count)
+    if again:
+        say("restarted %s (systemd exited at start: inotify instances are shared by every container)" % ", ".join(again))
     if pending:
-        sys.exit("bench: systemd did not boot in %s" % ", ".join(pending))
+        sys.exit("bench: systemd did not boot in %s (check fs.inotify.max_user_instances)" % ", ".join(pending))
 
 
 def inventory(names, group, directory):
@@ -86,12 +106,45 @@ def run(args, log):
     return proc.returncode, seconds, text
 
 
+INOTIFY = "/proc/sys/fs/inotify/max_user_instances"
+# Each systemd container holds about six inotify instances (systemd, journald, logind...),
+# all counted against the one root user of the machine.
+PER_CONTAINER = 8
+
+
+def ensure_inotify(containers):
+    """Raise fs.inotify.max_user_instances when it cannot hold this many systemd containers.
+
+    The usual default, 128, is exhausted by about twenty systemd containers, whose systemd
+    then exits at start. Raising it is what container-in-container tools (kind, k3d)
+    document too; it is done only when needed, only as root, and said out loud.
+    """
+    try:
+        with open(INOTIFY) as handle:
+            current = int(handle.read().strip())
+    except (IOError, OSError, ValueError):
+        return
+    wanted = 256 + PER_CONTAINER * containers
+    if current >= wanted:
+        return
+    if os.geteuid() != 0:
+        say("fs.inotify.max_user_instances is %d; %d systemd containers may need %d (run as root to raise it)"
+            % (current, containers, wanted))
+        return
+    with open(INOTIFY, "w") as handle:
+        handle.write(str(wanted))
+    say("raised fs.inotify.max_user_instances from %d to %d so %d systemd containers can start"
+        % (current, wanted, containers))
+
+
 def bench_audit(sizes, forks, work):
     names = ["bench-%02d" % i for i in range(1, max(sizes) + 1)]
+    ensure_inotify(len(names) + 1)
     say("starting %d Debian 12 containers" % len(names))
     for name in names:
         start(name)
-    wait(names)
+        # One at a time: twenty systemd boots at once starve a small machine.
+        wait([name])
     rows = []
     for size in sizes:
         out = os.path.join(work, "audit-%d" % size)
