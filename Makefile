@@ -17,7 +17,7 @@ export PY_COLORS := 0
 
 
 
-.PHONY: test venv docker images collection-link unit lint sanity molecule \
+.PHONY: test venv host-tools docker images collection-link unit lint sanity molecule \
         $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
 
 test: docker venv images unit lint sanity install-check molecule
@@ -31,8 +31,13 @@ $(VENV)/.stamp: requirements-test.txt
 	$(BIN)/pip install -q -r requirements-test.txt
 	@touch $@
 
-docker:
+docker: host-tools
 	@bash tools/ensure-docker.sh
+
+# Commands the harness and the verifiers call on the controller (ssh for real logins
+# into the test containers, debootstrap for the images).
+host-tools:
+	@bash tools/ensure-commands.sh ssh:openssh-client debootstrap:debootstrap tar:tar
 
 images: docker
 	@$(PYTHON) tools/images.py build

@@ -99,3 +99,13 @@ def test_ensure_docker_when_dockerd_never_answers(tmp_path):
                           capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == ["ensure-docker: dockerd did not answer within 60 s; see %s" % (tmp_path / "d.log")]
+
+
+def test_ensure_commands_names_what_is_missing(tmp_path):
+    _fake_bin(tmp_path, "id", "echo 1000")
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path)
+    proc = subprocess.run(["bash", os.path.join(ROOT, "tools", "ensure-commands.sh"),
+                           "sh:dash", "no-such-command-here:some-package"], env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "ensure-commands: missing some-package: install them (root on Debian does it by itself)"
