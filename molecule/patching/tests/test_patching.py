@@ -28,7 +28,8 @@ HOSTS = ("patching-debian12", "patching-debian13")
 ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 FLEET = os.path.join(ROOT, "playbooks", "patch_fleet.yml")
-OUR_FILES = "/etc/apt/apt.conf.d/52startsecure-* /etc/needrestart/conf.d/50-startsecure.conf"
+OUR_FILES = ("/etc/apt/apt.conf.d/52startsecure-* /etc/needrestart/conf.d/50-startsecure.conf"
+             " /etc/systemd/system/apt-daily*.timer.d/50-startsecure.conf")
 VERSIONS = "dpkg-query -W -f '${Package}=${Version}\\n' startsecure-hello startsecure-other"
 # the same far-away timer schedule as converge.yml, so the playbook runs change nothing else
 TIMERS = json.dumps({"patching_timer_update_calendar": "*-12-31 22:00",
@@ -98,29 +99,57 @@ def versions(text):
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
+def sections(text):
+    """Split the output of several commands run as one: "### name" starts a section."""
+    found, current = {}, None
+    for line in text.splitlines():
+        if line.startswith("### "):
+            current = line[4:].strip()
+            found[current] = []
+        elif current:
+            found[current].append(line)
+    return {key: "\n".join(lines) for key, lines in found.items()}
+
+
+def steps(*pairs):
+    """One shell run per instance for several named commands (each ansible call is slow)."""
+    script = "; ".join("echo '### %s'; %s" % pair for pair in pairs)
+    return {host: sections(out) for host, out in shell(script).items()}
+
+
 @pytest.fixture(scope="session")
 def story():
     seen = {}
+    seen["converged"] = steps(
+        ("md5", "md5sum " + OUR_FILES),
+        ("apt_config", "apt-config dump"),
+        ("stock", "cat /etc/apt/apt.conf.d/50unattended-upgrades"),
+        ("needrestart_conf", "cat /etc/needrestart/conf.d/50-startsecure.conf"),
+        ("timers", "systemctl show -p ActiveState -p RandomizedDelayUSec apt-daily.timer apt-daily-upgrade.timer"),
+        ("timer_units", "systemctl cat apt-daily.timer apt-daily-upgrade.timer"),
+    )
     # 1. check mode, scope all: reports everything, installs nothing
-    seen["md5_before"] = shell("md5sum " + OUR_FILES)
     seen["check_rc"], seen["check"] = fleet("--check", "-e", "patching_apply_scope=all")
-    seen["md5_after_check"] = shell("md5sum " + OUR_FILES)
-    seen["versions_after_check"] = shell(VERSIONS)
-    # 2. unattended-upgrade exactly as the role configured it
-    seen["unattended"] = adhoc("ansible.builtin.shell", "unattended-upgrade -v; echo rc=$?")
-    seen["versions_after_unattended"] = shell(VERSIONS)
-    seen["uu_log"] = shell("cat /var/log/unattended-upgrades/unattended-upgrades.log")
-    # 3. what still runs old code
-    seen["needrestart_b"] = shell("needrestart -b -r l")
+    seen["after_check"] = steps(
+        ("md5", "md5sum " + OUR_FILES),
+        ("versions", VERSIONS),
+        # 2. unattended-upgrade exactly as the role configured it
+        ("unattended", "unattended-upgrade -v 2>&1; echo rc=$?"),
+        ("versions_after_unattended", VERSIONS),
+        ("uu_log", "cat /var/log/unattended-upgrades/unattended-upgrades.log"),
+        # 3. what still runs old code
+        ("needrestart_b", "needrestart -b -r l"),
+        # back to 1.0 (the daemons keep running a replaced binary) and a reboot request,
+        # as a libc upgrade leaves it
+        ("downgrade", "dpkg -i /srv/localrepo/debs/startsecure-hello_1.0_*.deb >/dev/null"
+                      " && echo '*** System restart required ***' > /run/reboot-required"
+                      " && echo libc6 > /run/reboot-required.pkgs && echo ok"),
+        ("pid1", "stat -c %Z /proc/1"),
+    )
     seen["needrestart_facts"] = adhoc("startsecure.hardening.needrestart_facts")
-    # 4. back to 1.0 (the daemons keep running a replaced binary) plus a reboot request,
-    #    as a libc upgrade leaves it; then the fleet playbook on demand (security scope)
-    shell("dpkg -i /srv/localrepo/debs/startsecure-hello_1.0_*.deb"
-          " && echo '*** System restart required ***' > /run/reboot-required && echo libc6 > /run/reboot-required.pkgs")
-    seen["pid1_before"] = shell("stat -c %Z /proc/1")
+    # 4. the fleet playbook on demand (security scope)
     seen["apply_rc"], seen["apply"] = fleet()
-    seen["versions_after_apply"] = shell(VERSIONS)
-    seen["pid1_after"] = shell("stat -c %Z /proc/1")
+    seen["after_apply"] = steps(("versions", VERSIONS), ("pid1", "stat -c %Z /proc/1"))
     # 5. an OS family the role does not support, both instances in one batch
     seen["gentoo_rc"], seen["gentoo"] = fleet(
         "-e", "patch_fleet_guests=all", "-e", "patch_fleet_kvm_hosts=none",
@@ -135,8 +164,8 @@ def name(host):
 
 # --- configuration written by converge ---------------------------------------------------------
 
-def test_unattended_upgrades_allows_only_security_origins(host):
-    dump = host.check_output("apt-config dump Unattended-Upgrade::Origins-Pattern")
+def test_unattended_upgrades_allows_only_security_origins(story, name):
+    dump = story["converged"][name]["apt_config"]
     patterns = [line.split('"')[1] for line in dump.splitlines()
                 if line.startswith("Unattended-Upgrade::Origins-Pattern::")]
     assert patterns == [
@@ -144,27 +173,26 @@ def test_unattended_upgrades_allows_only_security_origins(host):
         "origin=Debian,codename=${distro_codename},label=Debian-Security",
     ]
     # the stock file still lists the main archive; the role's #clear removed it
-    assert 'label=Debian";' in host.file("/etc/apt/apt.conf.d/50unattended-upgrades").content_string
+    assert 'label=Debian";' in story["converged"][name]["stock"]
 
 
-def test_reboot_policy_report_and_needrestart_mode(host, name):
-    dump = host.check_output("apt-config dump Unattended-Upgrade")
+def test_reboot_policy_report_and_needrestart_mode(story, name):
+    dump = story["converged"][name]["apt_config"]
     assert 'Unattended-Upgrade::Automatic-Reboot "false";' in dump
     assert 'Unattended-Upgrade::Automatic-Reboot-WithUsers "false";' in dump
     assert 'Unattended-Upgrade::SyslogEnable "true";' in dump
-    conf = host.file("/etc/needrestart/conf.d/50-startsecure.conf").content_string
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in dump
+    assert 'APT::Periodic::Update-Package-Lists "1";' in dump
+    conf = story["converged"][name]["needrestart_conf"]
     assert "$nrconf{restart} = 'l';" in conf
     assert ("KVM host" if name.endswith("debian13") else "guest") in conf
-    periodic = host.check_output("apt-config dump APT::Periodic")
-    assert 'APT::Periodic::Unattended-Upgrade "1";' in periodic
-    assert 'APT::Periodic::Update-Package-Lists "1";' in periodic
 
 
-def test_timers_randomised_and_active(host):
-    for unit, delay in (("apt-daily.timer", "12h"), ("apt-daily-upgrade.timer", "1h")):
-        assert host.service(unit).is_running
-        assert host.check_output("systemctl show -p RandomizedDelayUSec %s", unit) == "RandomizedDelayUSec=" + delay
-        assert "OnCalendar=*-12-31" in host.check_output("systemctl cat %s", unit)
+def test_timers_randomised_and_active(story, name):
+    shown = story["converged"][name]["timers"].splitlines()
+    assert shown.count("ActiveState=active") == 2
+    assert "RandomizedDelayUSec=12h" in shown and "RandomizedDelayUSec=1h" in shown
+    assert story["converged"][name]["timer_units"].count("OnCalendar=*-12-31") == 2
 
 
 # --- 2. check mode: 1 pending security update reported, nothing changed -----------------------
@@ -186,22 +214,23 @@ def test_check_mode_reports_one_pending_security_update_and_changes_nothing(stor
     assert set(would) == {HELLO, OTHER}
     assert [u["applied"] for u in would.values()] == [False, False]
     assert (would[HELLO]["to"], would[OTHER]["to"]) == ("2.0", "2.0")
-    assert versions(story["versions_after_check"][name]) == {HELLO: "1.0", OTHER: "1.0"}
-    assert story["md5_after_check"][name] == story["md5_before"][name]
+    assert versions(story["after_check"][name]["versions"]) == {HELLO: "1.0", OTHER: "1.0"}
+    assert story["after_check"][name]["md5"] == story["converged"][name]["md5"]
 
 
 # --- 3. unattended-upgrade as configured: the security origin yes, the main archive no ---------
 
 def test_unattended_upgrade_installs_the_security_update_only(story, name):
-    assert story["unattended"][name]["stdout"].rstrip().endswith("rc=0"), story["unattended"][name]
-    assert versions(story["versions_after_unattended"][name]) == {HELLO: "2.0", OTHER: "1.0"}
-    assert "Packages that will be upgraded: " + HELLO in story["uu_log"][name]
+    seen = story["after_check"][name]
+    assert seen["unattended"].rstrip().endswith("rc=0"), seen["unattended"]
+    assert versions(seen["versions_after_unattended"]) == {HELLO: "2.0", OTHER: "1.0"}
+    assert "Packages that will be upgraded: " + HELLO in seen["uu_log"]
 
 
 # --- 5 (part). what still runs old code ---------------------------------------------------------
 
 def test_replaced_binary_is_reported_by_needrestart_and_the_module(story, name):
-    assert "NEEDRESTART-SVC: startsecure-hello.service" in story["needrestart_b"][name]
+    assert "NEEDRESTART-SVC: startsecure-hello.service" in story["after_check"][name]["needrestart_b"]
     facts = story["needrestart_facts"][name]
     assert "startsecure-hello.service" in facts["services"]
     assert facts["restart_needed"] is True
@@ -216,7 +245,8 @@ def test_on_demand_upgrades_reports_and_does_not_reboot(story, name):
     report = report_of(story["apply"], name)
     upgraded = [u for u in report["upgraded"] if u["name"].startswith("startsecure-")]
     assert upgraded == [{"name": HELLO, "from": "1.0", "to": "2.0", "security": True, "applied": True}]
-    assert versions(story["versions_after_apply"][name]) == {HELLO: "2.0", OTHER: "1.0"}
+    assert story["after_check"][name]["downgrade"].strip() == "ok"
+    assert versions(story["after_apply"][name]["versions"]) == {HELLO: "2.0", OTHER: "1.0"}
     assert report["apply_scope"] == "security"
     assert report["reboot_required"] is True
     assert report["reboot_required_packages"] == ["libc6"]
@@ -226,7 +256,7 @@ def test_on_demand_upgrades_reports_and_does_not_reboot(story, name):
     policy = task_results(story["apply"], "Reboot | required but not permitted by the policy")[name]
     assert "requires a reboot" in policy["msg"] and "Not rebooting" in policy["msg"]
     assert task_results(story["apply"], "Reboot | reboot and wait for the host to come back")[name].get("skipped")
-    assert story["pid1_after"][name] == story["pid1_before"][name]
+    assert story["after_apply"][name]["pid1"] == story["after_check"][name]["pid1"]
     if name.endswith("debian13"):
         assert report["host_role"] == "kvm_host"
         assert "KVM host" in policy["msg"]
