@@ -4,11 +4,14 @@ The containers were prepared with a known root password, alice (in the su group
 `wheel`) and bob (not in it), and pamtester to drive the real PAM stacks.
 """
 
+import hashlib
+import json
 import os
 import re
 import subprocess
 
 import pytest
+import testinfra
 
 ROOT_PW = "molecule-root-pw"
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -198,24 +201,99 @@ def test_motd_scripts_print_no_version(host):
 
 
 # ---- boot loader ----------------------------------------------------------------
+def _boot_loader_state(target):
+    linux = target.file("/etc/grub.d/10_linux")
+    return {
+        "grub_scripts": linux.exists,
+        "dropin": target.file("/etc/grub.d/01_startsecure_password").exists,
+        "unrestricted": linux.exists and "--unrestricted" in linux.content_string,
+    }
+
+
 def test_no_boot_loader_change_in_a_container(host):
-    assert not host.file("/etc/grub.d/01_startsecure_password").exists
+    # testinfra runs all tests of one host before the next host, and grub.yml below
+    # runs for all hosts at once: take the state recorded before that play if any.
+    state = _BEFORE_PLAYS.get(host.backend.get_hostname()) or _boot_loader_state(host)
+    # grub-common is installed (prepare), so only the container check kept converge out.
+    assert state == {"grub_scripts": True, "dropin": False, "unrestricted": False}
+
+
+# The playbooks below run once for all hosts in parallel (forks), not once per host:
+# each test then reads its own host's line of the recap.
+_PLAYS = {}
+_BEFORE_PLAYS = {}
+
+
+def _play_once(key, playbook, extra_vars=None):
+    if key not in _PLAYS:
+        inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+        assert inventory, "MOLECULE_INVENTORY_FILE is not set (run through molecule verify)"
+        if not _BEFORE_PLAYS:
+            for target in testinfra.get_hosts(["ansible://all"], ansible_inventory=inventory):
+                _BEFORE_PLAYS[target.backend.get_hostname()] = _boot_loader_state(target)
+        cmd = ["ansible-playbook", "-i", inventory, os.path.join(SCENARIO_DIR, playbook)]
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="1")
+        _PLAYS[key] = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    return _PLAYS[key]
+
+
+def _recap(host, result):
+    """(changed, failed) of this host in the play recap."""
+    name = re.escape(host.backend.get_hostname())
+    found = re.search(r"^%s\s*:\s*ok=[0-9]+\s+changed=([0-9]+)\s+unreachable=0\s+failed=([0-9]+)" % name,
+                      result.stdout, re.MULTILINE)
+    assert found, result.stdout[-4000:] + result.stderr[-2000:]
+    return int(found.group(1)), int(found.group(2))
+
+
+GRUB_PASSWORD = "grub-test-pw"
+# The container stands in for a VM (see grub.yml for the two overridden facts).
+GRUB_VARS = {"__console_in_container": False, "__console_grub_mkconfig": "/bin/true",
+             "grub_test_password": GRUB_PASSWORD}
+
+
+def test_grub_superuser_hash_is_grubs_own_format(host):
+    first = _play_once("grub-first", "grub.yml", GRUB_VARS)
+    changed, failed = _recap(host, first)
+    assert failed == 0 and changed >= 2, first.stdout[-6000:]
+
+    dropin = host.file("/etc/grub.d/01_startsecure_password")
+    assert dropin.mode == 0o700 and dropin.user == "root"
+    content = dropin.content_string
+    assert 'set superusers="grubadmin"' in content
+    match = re.search(r"password_pbkdf2 grubadmin grub\.pbkdf2\.sha512\.([0-9]+)\.([0-9A-F]+)\.([0-9A-F]+)\n", content)
+    assert match, content
+    iterations, salt, digest = int(match.group(1)), match.group(2), match.group(3)
+    assert iterations == 100000 and len(salt) == 128 and len(digest) == 128
+    # Independent re-computation: what GRUB does with the typed password.
+    expected = hashlib.pbkdf2_hmac("sha512", GRUB_PASSWORD.encode(), bytes.fromhex(salt), iterations, 64).hex().upper()
+    assert digest == expected
+    # The script's output is valid GRUB script, and normal entries boot unrestricted.
+    check = host.run("sh /etc/grub.d/01_startsecure_password | grub-script-check")
+    assert check.rc == 0, check.stdout + check.stderr
+    assert 'CLASS="--class gnu-linux --class gnu --class os --unrestricted"' in host.file("/etc/grub.d/10_linux").content_string
+    assert host.file("/boot/grub/grub.cfg").mode == 0o600
+
+
+def test_grub_rerun_with_same_password_keeps_the_hash(host):
+    # A fresh random salt is offered on every run; the hash on the host is kept.
+    before = host.file("/etc/grub.d/01_startsecure_password").content_string
+    second = _play_once("grub-second", "grub.yml", GRUB_VARS)
+    assert _recap(host, second) == (0, 0), second.stdout[-6000:]
+    assert host.file("/etc/grub.d/01_startsecure_password").content_string == before
 
 
 # ---- negative cases: wrong values, broken sudo drop-in --------------------------
 def test_wrong_values_stop_the_play_and_broken_sudo_never_lands(host):
-    name = host.backend.get_hostname()
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
-    assert inventory, "MOLECULE_INVENTORY_FILE is not set (run through molecule verify)"
-    before = host.file("/etc/sudoers.d/50-startsecure-console").content_string
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="1")
-    result = subprocess.run(
-        ["ansible-playbook", "-i", inventory, "--limit", name, os.path.join(SCENARIO_DIR, "negative.yml")],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert host.file("/etc/sudoers.d/50-startsecure-console").content_string == before
-    assert "ALL=(" not in before.replace("ALL=(ALL:ALL) ALL", "")
+    # negative.yml itself asserts that every case failed naming its variable and that
+    # the installed sudo drop-in's checksum did not change.
+    result = _play_once("negative", "negative.yml")
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-6000:]
+    installed = host.file("/etc/sudoers.d/50-startsecure-console").content_string
+    assert "ALL=(" not in installed.replace("ALL=(ALL:ALL) ALL", "")
     assert host.run("sudo -n /bin/true").rc == 0
     assert host.run("visudo -c").rc == 0
     assert "NEGATIVE-TEST-MUST-NOT-APPEAR" not in host.file("/etc/issue").content_string
