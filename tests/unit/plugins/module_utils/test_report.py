@@ -126,7 +126,7 @@ def test_html_is_self_contained_and_lists_every_host_and_control():
     assert "script" not in parser.tags
     for tag, attrs in parser.attrs:                    # no external assets
         assert not any(str(v).startswith(("http:", "https:", "//")) for k, v in attrs.items() if k in ("src", "href"))
-    ids = {attrs.get("id") for _, attrs in parser.attrs}
+    ids = {attrs.get("id") for _tag, attrs in parser.attrs}
     assert {"host-kvm1", "host-guest<1>", "control-SSH-001"} <= ids
     assert "Better" in text and "kvm1" in text        # drift: SSH-001 on kvm1 got fixed
 
