@@ -16,7 +16,7 @@ import time
 def main():
     wanted = int(sys.argv[1])
     children, refused = [], None
-    for _ in range(wanted):
+    for _child in range(wanted):
         try:
             pid = os.fork()
         except OSError as exc:
