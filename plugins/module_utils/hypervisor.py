@@ -129,6 +129,20 @@ class System:
         return None
 
 
+def load_libvirt():
+    """The python3-libvirt binding, or None where it is not installed.
+
+    libvirt prints its errors to stderr by default; the modules report them themselves,
+    so its default error handler is silenced.
+    """
+    try:
+        import libvirt  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    return libvirt
+
+
 def _user(uid):
     try:
         return pwd.getpwuid(uid).pw_name

@@ -151,13 +151,7 @@ hypervisor:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
 
-try:
-    import libvirt  # python3-libvirt
-except ImportError:
-    libvirt = None
-else:
-    # libvirt prints errors to stderr by default; the module reports them itself
-    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+libvirt = hypervisor.load_libvirt()  # python3-libvirt, or None
 
 
 def main():

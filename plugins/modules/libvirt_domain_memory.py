@@ -136,12 +136,7 @@ domains:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor, sizes
 
-try:
-    import libvirt  # python3-libvirt
-except ImportError:
-    libvirt = None
-else:
-    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+libvirt = hypervisor.load_libvirt()  # python3-libvirt, or None
 
 UNLIMITED_KIB = 9007199254740991
 RUNNING_STATES = (1, 2, 3, 7)  # running, blocked, paused, pmsuspended
