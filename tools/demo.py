@@ -132,12 +132,23 @@ def summary_of(path):
     return result
 
 
-# tar with sorted names and mtimes: a written, added, removed or re-timed file changes it.
-STATE = "tar --sort=name --ignore-failed-read -C / -cf - etc var/lib/libvirt 2>/dev/null | sha256sum"
+# Every file and directory under /etc and /var/lib/libvirt with its mtime, size and mode,
+# plus a checksum of the file contents: a written, added, removed or re-timed file shows.
+STATE = ("find /etc /var/lib/libvirt -printf '%p %T@ %s %m\\n' 2>/dev/null | sort; "
+         "tar --sort=name --ignore-failed-read -C / -cf - etc var/lib/libvirt 2>/dev/null | sha256sum")
 
 
 def state(name):
-    return docker("exec", name, "sh", "-c", STATE).stdout.split()[0]
+    return docker("exec", name, "sh", "-c", STATE).stdout.splitlines()
+
+
+def state_difference(before, after):
+    """The paths whose listing line differs, for the report when a checksum moved."""
+    old, new = set(before[:-1]), set(after[:-1])
+    paths = sorted(set(line.rsplit(" ", 3)[0] for line in old ^ new))
+    if before[-1:] != after[-1:] and not paths:
+        paths = ["(file contents)"]
+    return paths
 
 
 def print_table(result_path):
@@ -182,8 +193,11 @@ def main():
         die("the first audit wrote no result; see demo-output/logs/audit-before.log")
     say("audit before hardening: %.0fs, %s (a failing audit is expected here)" % (audit1, "passed" if rc == 0 else "failed"))
     for name in HOSTS:
-        same = state(name) == states[name]
+        now = state(name)
+        same = now == states[name]
         say("  %s: checksum of /etc and /var/lib/libvirt %s by the audit" % (name, "unchanged" if same else "CHANGED"))
+        for path in state_difference(states[name], now)[:10]:
+            say("    changed: %s" % path)
     print_table(os.path.join(before_dir, "audit.json"))
 
     rc, harden = playbook("startsecure.hardening.site", inventory, os.path.join(logs, "site.log"))
