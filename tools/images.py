@@ -36,14 +36,16 @@ def die(msg):
 def load(name):
     path = os.path.join(RECIPES, name + ".json")
     if not os.path.exists(path):
-        die("no recipe %s (known: %s)" % (path, ", ".join(all_names())))
+        die("no recipe %s" % path)
     with open(path, "rb") as handle:
         raw = handle.read()
     return json.loads(raw), raw
 
 
-def all_names():
-    return sorted(f[:-5] for f in os.listdir(RECIPES) if f.endswith(".json"))
+def all_names(kind="container"):
+    """Recipe names of one kind: "container" (Docker images) or "vm" (VM disks, tools/vm.py)."""
+    names = sorted(f[:-5] for f in os.listdir(RECIPES) if f.endswith(".json"))
+    return [n for n in names if ("vm" in load(n)[0]) == (kind == "vm")]
 
 
 def recipe_hash(name):
