@@ -142,7 +142,19 @@ def build(name):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say("built %s in %d s" % (p["disk"], time.time() - started))
+    prune(p)
     return p
+
+
+def prune(current):
+    """Remove older builds of the same recipe (a running overlay keeps its open base)."""
+    stem = current["disk"][:-len(".qcow2")]
+    prefix = stem.rsplit("-", 1)[0] + "-"
+    for path in glob.glob(prefix + "*"):
+        rest = path[len(prefix):]
+        if not path.startswith(stem) and "-" not in rest.split(".")[0] and rest.endswith((".qcow2", ".key")):
+            os.remove(path)
+            say("removed the outdated %s" % os.path.basename(path))
 
 
 def make_rootfs(name, recipe, parent, rootfs):

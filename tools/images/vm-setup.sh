@@ -19,9 +19,13 @@ for pkg in systemd-networkd systemd-timesyncd; do
     if apt-cache show "$pkg" >/dev/null 2>&1; then extra="$extra $pkg"; fi
 done
 # libpam-systemd: what a standard Debian install has, so logins land in user.slice.
+# unattended-upgrades and needrestart, as cloud images and most servers have them: the
+# patching role installs them itself (proven in the container tier), and dpkg under
+# emulation would cost the VM scenarios minutes.
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends linux-image-amd64 initramfs-tools \
-    grub-pc apparmor libpam-systemd kmod udev $extra ${VM_PACKAGES:-} >/dev/null
+    grub-pc apparmor libpam-systemd kmod udev unattended-upgrades needrestart \
+    $extra ${VM_PACKAGES:-} >/dev/null
 
 # Serial console for boot loader, kernel and a getty: a test reads boot messages and
 # talks to getty or sulogin through it.

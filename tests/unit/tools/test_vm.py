@@ -112,3 +112,14 @@ def test_sizes():
 def test_down_without_state_is_quiet(tmp_path):
     vm.down(str(tmp_path), [])
     vm.down(str(tmp_path), ["missing"])
+
+
+def test_a_new_build_prunes_older_builds_of_the_same_recipe_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(vm, "CACHE", str(tmp_path))
+    for name in ("debian12-aaaaaaaaaaaa", "debian12-bbbbbbbbbbbb", "kvm-debian12-cccccccccccc"):
+        for ext in (".qcow2", ".key"):
+            (tmp_path / (name + ext)).write_text("x")
+    vm.prune({"disk": str(tmp_path / "debian12-bbbbbbbbbbbb.qcow2")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "debian12-bbbbbbbbbbbb.key", "debian12-bbbbbbbbbbbb.qcow2",
+        "kvm-debian12-cccccccccccc.key", "kvm-debian12-cccccccccccc.qcow2"]
