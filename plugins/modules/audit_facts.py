@@ -129,14 +129,6 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather impor
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import ssh as gather_ssh
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 
-try:
-    import libvirt  # python3-libvirt, present on KVM hosts
-except ImportError:
-    libvirt = None
-else:
-    # libvirt prints its errors to stderr by default; the facts carry them instead.
-    libvirt.registerErrorHandler(lambda ctx, err: None, None)
-
 AREAS = ["ssh", "console", "patching", "memory_limits", "kvm_host"]
 
 
@@ -179,11 +171,8 @@ def main():
         if not any(module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"]) for name in ("libvirtd", "virtqemud")):
             skipped["kvm_host"] = "libvirt is not installed"
         else:
-            def run(argv):
-                return module.run_command(argv, environ_update={"LC_ALL": "C"})
-            facts["hypervisor"] = hypervisor.gather(hypervisor.System("/", run), libvirt_module=libvirt,
-                                                    uri=module.params["libvirt_uri"],
-                                                    run_virt_host_validate=module.params["virt_host_validate"])
+            facts["hypervisor"] = hypervisor.gather_with_module(module, module.params["libvirt_uri"],
+                                                                module.params["virt_host_validate"])
             gathered.append("kvm_host")
     facts["audit"] = {"areas": gathered, "skipped": skipped, "container": gather_common.container(module),
                       "seconds": round(time.time() - started, 3)}

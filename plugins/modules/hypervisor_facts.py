@@ -126,7 +126,7 @@ hypervisor:
       description: The memory cap of machine.slice (limit_bytes from the cgroup, null = none).
       type: dict
     deleted_qemu_binaries:
-      description: QEMU processes whose binary was replaced on disk (pid, exe).
+      description: QEMU processes whose binary was replaced on disk (pid, exe, guest name, cgroup).
       type: list
       elements: dict
     domains:
@@ -151,8 +151,6 @@ hypervisor:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 
-libvirt = hypervisor.load_libvirt()  # python3-libvirt, or None
-
 
 def main():
     module = AnsibleModule(
@@ -163,12 +161,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-
-    def run(argv):
-        return module.run_command(argv, environ_update={"LC_ALL": "C"})
-
-    facts = hypervisor.gather(hypervisor.System("/", run), libvirt_module=libvirt, uri=module.params["uri"],
-                              run_virt_host_validate=module.params["virt_host_validate"])
+    facts = hypervisor.gather_with_module(module, module.params["uri"], module.params["virt_host_validate"])
     facts["expected_admins"] = module.params["admins"]
     module.exit_json(changed=False, hypervisor=facts)
 

@@ -106,25 +106,7 @@ raw:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
-    parse_needrestart,
-    scan_stale_qemu,
-)
-
-_C_LOCALE = {"LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
-
-
-def merge_guests(parsed_guests, scanned):
-    by_pid = {}
-    for guest in scanned:
-        by_pid[guest["pid"]] = dict(guest, source=["proc"])
-    for guest in parsed_guests:
-        entry = by_pid.setdefault(guest["pid"], {"pid": guest["pid"], "name": guest["name"], "exe": None,
-                                                 "cgroup": None, "source": []})
-        if not entry.get("name"):
-            entry["name"] = guest["name"]
-        entry["source"].append("needrestart")
-    return [by_pid[pid] for pid in sorted(by_pid)]
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import needrestart as gather_needrestart
 
 
 def main():
@@ -135,40 +117,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    binary = module.get_bin_path("needrestart", opt_dirs=["/usr/sbin", "/sbin"])
-    outputs = []
-    if binary:
-        rc, out, err = module.run_command([binary, "-b", "-r", "l"], environ_update=_C_LOCALE)
-        if rc != 0:
-            module.fail_json(msg="'needrestart -b -r l' failed with rc %d: %s" % (rc, err.strip() or out.strip()),
-                             rc=rc, stdout=out, stderr=err)
-        outputs.append(out)
-        if module.params["guests"]:
-            rc, out, err = module.run_command([binary, "-r", "l", "-l", "-n", "-u", "NeedRestart::UI::stdio"],
-                                              environ_update=_C_LOCALE, data="")
-            if rc != 0:
-                module.fail_json(msg="'needrestart -r l -l -n' failed with rc %d: %s"
-                                 % (rc, err.strip() or out.strip()), rc=rc, stdout=out, stderr=err)
-            outputs.append(out)
-    raw = "\n".join(outputs)
-    parsed = parse_needrestart(raw)
-    scanned = scan_stale_qemu(module.params["proc_root"]) if module.params["guests"] else []
-    guests = merge_guests(parsed["guests"], scanned)
-
-    module.exit_json(
-        changed=False,
-        needrestart_installed=bool(binary),
-        version=parsed["version"],
-        services=parsed["services"],
-        containers=parsed["containers"],
-        sessions=parsed["sessions"],
-        kernel=parsed["kernel"],
-        microcode=parsed["microcode"],
-        guests=guests,
-        reboot_needed=parsed["reboot_needed"],
-        restart_needed=parsed["restart_needed"] or bool(guests),
-        raw=raw,
-    )
+    try:
+        facts = gather_needrestart.gather(module, module.params["guests"], module.params["proc_root"])
+    except gather_needrestart.NeedrestartError as exc:
+        module.fail_json(msg=str(exc), **exc.result)
+    module.exit_json(changed=False, **facts)
 
 
 if __name__ == "__main__":

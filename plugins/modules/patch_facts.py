@@ -187,154 +187,46 @@ security_origins:
   elements: str
 """
 
-import functools
-import glob
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
-    OriginPatternError,
-    classify_update,
-    compile_patterns,
+    DEBIAN_SECURITY_ORIGINS,
     summarize,
 )
-
-try:
-    import apt
-    import apt_pkg
-    HAS_APT = True
-except ImportError:  # pragma: no cover - depends on the target
-    HAS_APT = False
-
-
-def read_os_release(path="/etc/os-release"):
-    values = {}
-    try:
-        with open(path) as handle:
-            for line in handle:
-                if "=" in line:
-                    key, value = line.rstrip("\n").split("=", 1)
-                    values[key] = value.strip().strip('"').strip("'")
-    except (IOError, OSError):
-        pass
-    return values
-
-
-def origin_dict(origin):
-    return {
-        "origin": origin.origin or "",
-        "label": origin.label or "",
-        "archive": origin.archive or "",
-        "codename": origin.codename or "",
-        "component": origin.component or "",
-        "site": origin.site or "",
-        "trusted": bool(origin.trusted),
-    }
-
-
-def package_record(pkg):
-    """Plain dict of an upgradable apt.Package for patching_origins.classify_update."""
-    installed = pkg.installed.version
-    newer = [v for v in pkg.versions if apt_pkg.version_compare(v.version, installed) > 0]
-    newer.sort(key=functools.cmp_to_key(lambda a, b: apt_pkg.version_compare(a.version, b.version)),
-               reverse=True)
-    candidate = pkg.candidate
-    return {
-        "name": pkg.name,  # "name:arch" only for a foreign architecture, as apt wants it
-        "arch": pkg.architecture(),
-        "current_version": installed,
-        "candidate_version": candidate.version if candidate else None,
-        "candidate_origins": [origin_dict(o) for o in candidate.origins] if candidate else [],
-        "newer": [{"version": v.version, "origins": [origin_dict(o) for o in v.origins]} for v in newer],
-    }
-
-
-def lists_state():
-    lists_dir = apt_pkg.config.find_dir("Dir::State::lists")
-    files = glob.glob(os.path.join(lists_dir, "*_Packages")) + glob.glob(os.path.join(lists_dir, "*_Packages.*"))
-    if not files:
-        return False, None
-    newest = max(os.path.getmtime(f) for f in files)
-    return True, int(max(0, time.time() - newest))
-
-
-def reboot_state(flag):
-    required = os.path.exists(flag)
-    packages = []
-    try:
-        with open(flag + ".pkgs") as handle:
-            packages = sorted({line.strip() for line in handle if line.strip()})
-    except (IOError, OSError):
-        pass
-    return required, packages
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            security_origins=dict(
-                type="list",
-                elements="str",
-                default=[
-                    "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
-                    "origin=Debian,codename=${distro_codename},label=Debian-Security",
-                ],
-            ),
+            security_origins=dict(type="list", elements="str", default=DEBIAN_SECURITY_ORIGINS),
             distro_id=dict(type="str"),
             distro_codename=dict(type="str"),
             packages=dict(type="list", elements="str", default=[]),
-            reboot_required_file=dict(type="path", default="/run/reboot-required"),
+            reboot_required_file=dict(type="path", default=gather_patching.REBOOT_REQUIRED_FILE),
         ),
         supports_check_mode=True,
     )
-    if not HAS_APT:
-        module.fail_json(
-            msg=missing_required_lib("python3-apt")
-            + " patch_facts supports the Debian family only; other package managers are not supported yet."
-        )
-
-    os_release = read_os_release()
-    distro_id = module.params["distro_id"] or os_release.get("ID", "").capitalize()
-    distro_codename = module.params["distro_codename"] or os_release.get("VERSION_CODENAME", "")
+    params = module.params
+    distro_id, distro_codename = gather_patching.distro(gather_patching.read_os_release(),
+                                                        params["distro_id"], params["distro_codename"])
     try:
-        compiled = compile_patterns(module.params["security_origins"], distro_id, distro_codename)
-    except OriginPatternError as exc:
-        module.fail_json(msg="security_origins: %s" % exc)
-
-    try:
-        cache = apt.Cache(progress=None)
-    except Exception as exc:  # apt raises SystemError/apt_pkg.Error with its own text
-        module.fail_json(msg="cannot open the apt cache (is dpkg or apt running?): %s" % exc)
-
-    records = []
-    for pkg in cache:
-        if pkg.is_installed and pkg.is_upgradable:
-            records.append(classify_update(package_record(pkg), compiled))
-    records.sort(key=lambda r: (r["name"], r["arch"] or ""))
-
-    installed = {}
-    for name in module.params["packages"]:
-        pkg = cache[name] if name in cache else None
-        installed[name] = pkg.installed.version if pkg is not None and pkg.installed else None
-
-    lists_present, lists_age = lists_state()
-    reboot_required, reboot_packages = reboot_state(module.params["reboot_required_file"])
-
-    result = dict(
+        found = gather_patching.read_updates(params["security_origins"], distro_id, distro_codename,
+                                             params["packages"])
+    except gather_patching.AptMissing:
+        module.fail_json(msg=missing_required_lib("python3-apt")
+                         + " patch_facts supports the Debian family only; other package managers are not supported yet.")
+    except gather_patching.PatchingError as exc:
+        module.fail_json(msg=str(exc))
+    reboot_required, reboot_packages = gather_patching.reboot_state(params["reboot_required_file"])
+    module.exit_json(
         changed=False,
-        updates=records,
-        installed=installed,
         reboot_required=reboot_required,
         reboot_required_packages=reboot_packages,
-        lists_present=lists_present,
-        lists_age_seconds=lists_age,
         distro_id=distro_id,
         distro_codename=distro_codename,
-        security_origins=module.params["security_origins"],
+        security_origins=params["security_origins"],
+        **dict(found, **summarize(found["updates"]))
     )
-    result.update(summarize(records))
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

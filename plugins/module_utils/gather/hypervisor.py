@@ -17,6 +17,7 @@ import pwd
 import re
 import stat
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_qemu
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain
 
@@ -128,6 +129,13 @@ class System:
             if os.access(self.path(os.path.join(directory, name)), os.X_OK):
                 return os.path.join(directory, name)
         return None
+
+
+def gather_with_module(module, uri="qemu:///system", run_virt_host_validate=True):
+    """:func:`gather` on the live host, commands through the module, in the C locale."""
+    def run(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+    return gather(System("/", run), libvirt_module=load_libvirt(), uri=uri, run_virt_host_validate=run_virt_host_validate)
 
 
 def load_libvirt():
@@ -430,13 +438,8 @@ def gather_machine_slice(system, units):
 
 
 def deleted_qemu_binaries(system):
-    found = []
-    for exe in system.glob("/proc/[0-9]*/exe"):
-        target = system.readlink(exe)
-        if target and "qemu" in os.path.basename(target.split(" (deleted)")[0]) and target.endswith(" (deleted)"):
-            pid = exe.split("/")[2]
-            found.append({"pid": int(pid), "exe": target})
-    return found
+    """QEMU processes whose executable an upgrade replaced (see gather/processes.py)."""
+    return stale_qemu(system.path("/proc"))
 
 
 def process_rss_kib(system, pid):

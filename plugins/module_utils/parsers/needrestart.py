@@ -23,15 +23,11 @@ binary) appear only in the list-mode text, under the heading
 `` 'NAME' with pid PID``. :func:`parse_needrestart` therefore reads both forms, so a
 caller may feed it the batch output, the list-mode output, or both concatenated.
 
-:func:`scan_stale_qemu` finds the same guests without needrestart: a ``qemu-system-*``
-process whose ``/proc/PID/exe`` link ends in `` (deleted)`` runs a binary that an
-upgrade has replaced (the guest keeps the old, possibly vulnerable, QEMU until it is
-restarted or migrated).
+``gather/processes.py`` finds the same guests without needrestart (``stale_qemu``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 # needrestart's kernel status numbers (NEEDRESTART-KSTA), from NeedRestart::Kernel.
@@ -51,8 +47,6 @@ MICROCODE_STATUS = {
 _BATCH_LINE = re.compile(r"^NEEDRESTART-(?P<key>[A-Z]+):\s?(?P<value>.*)$")
 _GUEST_HEADING = "VM guests are running outdated hypervisor (qemu) binaries"
 _GUEST_LINE = re.compile(r"^\s*'(?P<name>.*)' with pid (?P<pid>\d+)\s*$")
-_QEMU_NAME = re.compile(r"^qemu-system-[\w.-]+$")
-_DELETED = " (deleted)"
 
 
 class NeedrestartParseError(ValueError):
@@ -174,14 +168,6 @@ def _append_unique(items, value):
         items.append(value)
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
 def guest_name_from_cmdline(args):
     """The libvirt guest name from a QEMU command line (``-name guest=NAME,...``)."""
     for index, arg in enumerate(args):
@@ -194,41 +180,3 @@ def guest_name_from_cmdline(args):
             if "=" not in first:
                 return first
     return None
-
-
-def scan_stale_qemu(proc_root="/proc"):
-    """List ``qemu-system-*`` processes whose executable was replaced on disk.
-
-    Returns a list of ``{"pid", "exe", "name", "cgroup"}`` dicts sorted by pid; ``name`` is
-    the guest name from ``-name guest=...`` (None when absent). Processes that vanish
-    while scanning, or whose links cannot be read (permissions), are skipped.
-    """
-    stale = []
-    try:
-        entries = os.listdir(proc_root)
-    except OSError:
-        return stale
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        base = os.path.join(proc_root, entry)
-        try:
-            exe = os.readlink(os.path.join(base, "exe"))
-        except OSError:
-            continue
-        if not exe.endswith(_DELETED):
-            continue
-        path = exe[: -len(_DELETED)]
-        if not _QEMU_NAME.match(os.path.basename(path)):
-            continue
-        cmdline = _read(os.path.join(base, "cmdline")) or b""
-        args = [a.decode("utf-8", "replace") for a in cmdline.split(b"\0") if a]
-        cgroup = (_read(os.path.join(base, "cgroup")) or b"").decode("utf-8", "replace")
-        unified = [line.split(":", 2)[2] for line in cgroup.splitlines() if line.startswith("0::")]
-        stale.append({
-            "pid": int(entry),
-            "exe": path,
-            "name": guest_name_from_cmdline(args),
-            "cgroup": unified[0] if unified else None,
-        })
-    return sorted(stale, key=lambda item: item["pid"])

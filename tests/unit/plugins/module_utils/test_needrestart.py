@@ -3,11 +3,11 @@ import os
 
 import pytest
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_qemu
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     NeedrestartParseError,
     guest_name_from_cmdline,
     parse_needrestart,
-    scan_stale_qemu,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "needrestart")
@@ -129,7 +129,7 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
     _proc(tmp_path, 77, "/usr/sbin/sshd (deleted)", ["sshd"])
     _proc(tmp_path, 88, "/usr/bin/qemu-img (deleted)", ["qemu-img"])
     (tmp_path / "self").mkdir()
-    stale = scan_stale_qemu(str(tmp_path))
+    stale = stale_qemu(str(tmp_path))
     assert stale == [{
         "pid": 4242,
         "exe": "/usr/bin/qemu-system-x86_64",
@@ -139,4 +139,4 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
 
 
 def test_scan_of_a_missing_proc_is_empty(tmp_path):
-    assert scan_stale_qemu(str(tmp_path / "nope")) == []
+    assert stale_qemu(str(tmp_path / "nope")) == []

@@ -15,7 +15,7 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 
 
 def test_runs_read_only_and_in_check_mode(run_module, monkeypatch):
-    monkeypatch.setattr(hypervisor_facts, "libvirt", None)
+    monkeypatch.setattr(hypervisor, "load_libvirt", lambda: None)
     if shutil.which("libvirtd") or shutil.which("virtqemud"):
         pytest.skip("this machine has libvirt; the no-libvirt path is covered by test_hypervisor.py")
     failed, result = run_module(hypervisor_facts.main, {}, check_mode=True)
