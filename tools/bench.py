@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark (`make bench`): how long an audit and a hardening run take.
 
 (a) The audit playbook (check mode) against N fresh Debian 12 containers, N = 1, 5, 20:
@@ -10,6 +11,9 @@ The containers are created here (names bench-*) and removed at the end unless --
 Numbers depend on the machine and its load; they are printed, not asserted.
 Usage: python3 tools/bench.py [--sizes 1,5,20] [--forks 10] [--keep] [--skip-harden]
 """
+
+from __future__ import annotations
+
 import argparse
 import json
 import os

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lab demo (`make demo`): audit, harden, audit again, and show the difference.
 
 From nothing (the Makefile's venv, docker and images targets ran first) it starts a
@@ -15,6 +16,9 @@ community.docker.docker connection plugin; the inventory is written here.
 
 Usage: python3 tools/demo.py [--clean]    (--clean removes the demo containers and stops)
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

@@ -1,10 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright: (c) 2026, startsecure.hardening contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: memory_budget

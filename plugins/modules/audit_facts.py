@@ -1,7 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -21,6 +19,11 @@ description:
     running replaced libraries) and C(memory_limits) (memory cgroup settings of the
     slices, sshd and user slices).
   - Nothing on the host is changed or refreshed; the package lists are read as they are.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.attributes.facts
+  - startsecure.hardening.options.security_origins
+  - startsecure.hardening.options.sshd_config
 author:
   - startsecure engineers (!UNKNOWN)
 options:
@@ -35,19 +38,6 @@ options:
     elements: str
     choices: [ssh, console, patching, memory_limits, kvm_host]
     default: [ssh, console, patching, memory_limits, kvm_host]
-  sshd_config:
-    description: Path of the main sshd configuration file.
-    type: path
-    default: /etc/ssh/sshd_config
-  security_origins:
-    description:
-      - Unattended-upgrades origin patterns that count as security updates
-        (C(${distro_codename}) is replaced by the host's codename).
-    type: list
-    elements: str
-    default:
-      - origin=Debian,codename=${distro_codename}-security,label=Debian-Security
-      - origin=Debian,codename=${distro_codename},label=Debian-Security
   libvirt_uri:
     description: The libvirt connection the C(kvm_host) area reads domains through.
     type: str
@@ -57,16 +47,9 @@ options:
     type: bool
     default: true
 notes:
-  - Read-only; supports check mode. Run it with root rights (C(become)) so sudoers,
+  - Run it with root rights (C(become)) so sudoers,
     private host keys and C(sshd -T) can be read; without them the affected controls
     report an error rather than a pass.
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
 seealso:
   - module: startsecure.hardening.ssh_facts
   - module: startsecure.hardening.patch_facts
@@ -128,6 +111,7 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather impor
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import ssh as gather_ssh
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import DEBIAN_SECURITY_ORIGINS
 
 AREAS = ["ssh", "console", "patching", "memory_limits", "kvm_host"]
 
@@ -136,11 +120,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             areas=dict(type="list", elements="str", choices=AREAS, default=AREAS),
-            sshd_config=dict(type="path", default="/etc/ssh/sshd_config"),
-            security_origins=dict(type="list", elements="str", default=[
-                "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
-                "origin=Debian,codename=${distro_codename},label=Debian-Security",
-            ]),
+            sshd_config=dict(type="path", default=gather_ssh.SSHD_CONFIG),
+            security_origins=dict(type="list", elements="str", default=DEBIAN_SECURITY_ORIGINS),
             libvirt_uri=dict(type="str", default="qemu:///system"),
             virt_host_validate=dict(type="bool", default=True),
         ),

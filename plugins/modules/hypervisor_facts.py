@@ -1,7 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -31,13 +29,13 @@ description:
   - Uses python3-libvirt when it is installed and the daemon answers, otherwise the domain
     XML files under C(/run/libvirt/qemu) and C(/etc/libvirt/qemu).
   - On a host without libvirt it returns O(ignore:hypervisor.installed=false) and does not fail.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.attributes.facts
+  - startsecure.hardening.options.libvirt_uri
 author:
   - startsecure engineers (!UNKNOWN)
 options:
-  uri:
-    description: The libvirt connection URI.
-    type: str
-    default: qemu:///system
   virt_host_validate:
     description: Also run C(virt-host-validate qemu) and return its checks (its exit code is never required to be 0).
     type: bool
@@ -49,13 +47,6 @@ options:
         member of that group; when omitted, it fails only for a broad group (users, staff...).
     type: list
     elements: str
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
 """
 
 EXAMPLES = r"""

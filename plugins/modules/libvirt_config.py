@@ -1,7 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -25,6 +23,8 @@ description:
     file stays untouched.
   - The new content is written to a temporary file, checked with O(validate) when given,
     and moved over the old one atomically.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
 author:
   - startsecure engineers (!UNKNOWN)
 options:

@@ -1,7 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -25,13 +23,12 @@ description:
     machine.slice scope).
 requirements:
   - python3-libvirt on the managed host (Debian/Ubuntu C(python3-libvirt), RHEL C(python3-libvirt)).
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.options.libvirt_uri
 author:
   - startsecure engineers (!UNKNOWN)
 options:
-  uri:
-    description: The libvirt connection URI.
-    type: str
-    default: qemu:///system
   names:
     description: Domains to limit; empty means every domain. A name that does not exist is an error.
     type: list

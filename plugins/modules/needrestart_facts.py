@@ -1,6 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """needrestart_facts: what still runs replaced code (services, kernel, QEMU guests); read-only."""
 
 from __future__ import annotations
@@ -17,8 +16,11 @@ description:
     needrestart's list mode (C(-r l -l -n), English messages) and reads its guest lines, and scans
     C(/proc) itself for C(qemu-system-*) processes whose executable ends in C( (deleted)) — a guest
     still running a QEMU binary that an upgrade replaced. The scan works without needrestart.
-  - Read-only; runs identically in check mode. When needrestart is not installed the needrestart part is
+  - When needrestart is not installed the needrestart part is
     empty and RV(needrestart_installed) is false.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.attributes.facts
 author:
   - startsecure engineers (!UNKNOWN)
 options:

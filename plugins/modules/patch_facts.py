@@ -1,6 +1,5 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """patch_facts: the pending updates of a host, judged security or not (read-only)."""
 
 from __future__ import annotations
@@ -21,21 +20,13 @@ description:
     and, with O(packages), the installed versions of the named packages (to tell what an upgrade changed).
   - Runs identically in check mode; one call, so an audit can judge the result.
   - Supports the Debian family (python3-apt). On other families the module fails with a clear message.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.attributes.facts
+  - startsecure.hardening.options.security_origins
 author:
   - startsecure engineers (!UNKNOWN)
 options:
-  security_origins:
-    description:
-      - unattended-upgrades origin patterns that mark a security origin, for example
-        V(origin=Debian,codename=${distro_codename}-security,label=Debian-Security).
-      - Keys C(origin)/C(o), C(label)/C(l), C(archive)/C(a)/C(suite), C(codename)/C(n),
-        C(component)/C(c), C(site); values are shell wildcards; C(${distro_id}) and
-        C(${distro_codename}) are substituted.
-    type: list
-    elements: str
-    default:
-      - origin=Debian,codename=${distro_codename}-security,label=Debian-Security
-      - origin=Debian,codename=${distro_codename},label=Debian-Security
   distro_id:
     description:
       - Value of C(${distro_id}) in patterns (what C(lsb_release -is) prints, for example V(Debian)).

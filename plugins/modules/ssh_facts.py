@@ -1,11 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# Copyright: startsecure engineers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
@@ -23,6 +18,10 @@ description:
     type and size.
   - The ssh role uses it to pick algorithms and to refuse changes that would lock an
     account out; the audit playbook reuses the same data.
+extends_documentation_fragment:
+  - startsecure.hardening.attributes
+  - startsecure.hardening.attributes.facts
+  - startsecure.hardening.options.sshd_config
 author:
   - startsecure engineers (!UNKNOWN)
 options:
@@ -32,11 +31,6 @@ options:
     type: list
     elements: str
     default: []
-  sshd_config:
-    description:
-      - Path of the main sshd configuration file.
-    type: path
-    default: /etc/ssh/sshd_config
   ssh_config:
     description:
       - Path of the main ssh client configuration file.
@@ -69,17 +63,9 @@ options:
     elements: str
     default: [ssh.service, ssh.socket, sshd.service, sshd.socket]
 notes:
-  - Read-only; supports check mode.
   - When C(sshd -T) fails (for example because the privilege separation directory
     C(/run/sshd) is missing on a host where sshd is socket-activated), RV(effective)
     is empty and RV(effective_error) says why; the other facts are still returned.
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to show.
 """
 
 EXAMPLES = r"""

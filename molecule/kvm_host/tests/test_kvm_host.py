@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """kvm_host on a Debian 12 libvirt host with two running TCG guests.
 
 What is proven here, on the host itself:
@@ -18,6 +19,8 @@ Memory limits: this container runs with ENVIRONMENT.md's way (b), a seccomp prof
 the domain definitions as on a real host and a domain DEFINED with a too-small limit
 can be started to show the cgroup killing it.
 """
+
+from __future__ import annotations
 
 import json
 import os

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gather OpenSSH's state: effective sshd settings, host keys, moduli, includes, units, accounts.
 
 One gatherer for both callers: :func:`gather` is what the audit's ssh controls judge,

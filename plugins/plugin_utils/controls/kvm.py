@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The KVM/libvirt host controls (area ``kvm_host``), judged on hypervisor_facts.
 
 Ids are stable forever: a control that is dropped keeps its id retired, a new one

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """needrestart output parser and the /proc scan for QEMU running a replaced binary."""
+
+from __future__ import annotations
+
 import os
 
 import pytest

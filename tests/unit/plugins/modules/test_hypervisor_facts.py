@@ -1,5 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """hypervisor_facts' argument handling, and a real run on this machine (which has no libvirt:
 the module must report installed=false there, not fail)."""
+
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess

@@ -1,8 +1,12 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """patch_facts is a thin wrapper over gather/patching.py: the same records the audit judges.
 
 python3-apt is not installed on the controller, so a small stand-in for ``apt`` and
 ``apt_pkg`` answers with two upgradable packages (one with a security version).
 """
+
+from __future__ import annotations
+
 import sys
 import types
 

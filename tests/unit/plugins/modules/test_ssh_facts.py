@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ssh_facts end to end on a fake /etc/ssh: files in tmp_path, commands answered by a stub."""
+
+from __future__ import annotations
+
 import collections
 
 import pytest

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every ssh/console/patching/memory_limits control on recorded facts.
 
 debian12-default.json was gathered by audit_facts on an untouched Debian 12 container.
@@ -5,6 +6,9 @@ HARDEN turns it into what the roles produce; BREAK holds, per control, one chang
 must make exactly that control fail on the hardened facts. So every control has a
 recorded passing case and a failing case, and no control fails for another's setting.
 """
+
+from __future__ import annotations
+
 import copy
 import json
 import os
