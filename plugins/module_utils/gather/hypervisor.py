@@ -498,23 +498,22 @@ def domains_from_api(conn, secure_flag):
     return domains
 
 
+def _parsed_domains(system, pattern, errors):
+    """Each domain XML file matching pattern, parsed; a broken file is an error, not a stop."""
+    for path in system.glob(pattern):
+        try:
+            yield libvirt_domain.parse_domain_xml(system.read(path) or "")
+        except libvirt_domain.DomainXMLError as exc:
+            errors.append("%s: %s" % (path, exc))
+
+
 def domains_from_files(system, errors):
     """Without the API: the status XML of running domains, the definitions of the others."""
     domains = {}
-    for path in system.glob("/run/libvirt/qemu/*.xml"):
-        try:
-            summary = libvirt_domain.parse_domain_xml(system.read(path) or "")
-        except libvirt_domain.DomainXMLError as exc:
-            errors.append("%s: %s" % (path, exc))
-            continue
+    for summary in _parsed_domains(system, "/run/libvirt/qemu/*.xml", errors):
         summary["persistent"] = None
         domains[summary["name"]] = summary
-    for path in system.glob("/etc/libvirt/qemu/*.xml"):
-        try:
-            summary = libvirt_domain.parse_domain_xml(system.read(path) or "")
-        except libvirt_domain.DomainXMLError as exc:
-            errors.append("%s: %s" % (path, exc))
-            continue
+    for summary in _parsed_domains(system, "/etc/libvirt/qemu/*.xml", errors):
         if summary["name"] in domains:
             domains[summary["name"]]["persistent"] = True
             continue

@@ -50,8 +50,8 @@ def gather(module, guests=True, proc_root="/proc"):
     raw = "\n".join(outputs)
     parsed = parse_needrestart(raw)
     found = merge_guests(parsed["guests"], stale_qemu(proc_root) if guests else [])
-    facts = dict((key, parsed[key]) for key in ("version", "services", "containers", "sessions", "kernel",
-                                               "microcode", "reboot_needed"))
+    keys = ("version", "services", "containers", "sessions", "kernel", "microcode", "reboot_needed")
+    facts = dict((key, parsed[key]) for key in keys)
     facts.update(needrestart_installed=bool(binary), guests=found, restart_needed=parsed["restart_needed"] or bool(found),
                  raw=raw)
     return facts

@@ -20,7 +20,6 @@ import time
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather.common import read_text, unit_file_state
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_processes
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
-    DEBIAN_SECURITY_ORIGINS,
     OriginPatternError,
     classify_update,
     compile_patterns,
@@ -154,7 +153,7 @@ def pending_updates(origin_patterns, distro_id, codename):
             "other_count": len(found["updates"]) - len(security)}
 
 
-def gather(module, origin_patterns=DEBIAN_SECURITY_ORIGINS):
+def gather(module, origin_patterns):
     facts = {}
     dpkg = module.get_bin_path("dpkg-query")
     installed = {}

@@ -153,5 +153,4 @@ def _bootloader(src, facts):
                   "%s: superusers %s, password_pbkdf2 %s" % (boot["config"], boot.get("superusers"), boot.get("password_pbkdf2")))
 
 
-
 CONTROLS = load(__name__, AREA, SOURCE)

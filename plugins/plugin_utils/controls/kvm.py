@@ -744,5 +744,4 @@ def d_hostdev(d, h):
                   if x.get("mode") == "capabilities")
 
 
-
 CONTROLS = load(__name__, AREA, SOURCE, wrap=installed)

@@ -100,5 +100,4 @@ def _reserve(src, facts):
                   % (_gib(biggest), unit, _gib(total), _gib(total - biggest)))
 
 
-
 CONTROLS = load(__name__, AREA, SOURCE)

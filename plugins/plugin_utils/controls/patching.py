@@ -84,5 +84,4 @@ def _stale(src, facts):
         len(stale), ", ".join("%s[%d] %s" % (p["name"], p["pid"], p["libraries"][0]) for p in stale[:8])), needs_restart=True)
 
 
-
 CONTROLS = load(__name__, AREA, SOURCE)

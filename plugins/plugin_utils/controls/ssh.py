@@ -116,5 +116,4 @@ def _log_level(src, facts):
     return expect(level in ("VERBOSE", "DEBUG", "DEBUG1"), "LogLevel %s (VERBOSE logs the key fingerprint of each login)" % level)
 
 
-
 CONTROLS = load(__name__, AREA, SOURCE)

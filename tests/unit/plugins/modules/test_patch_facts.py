@@ -13,6 +13,7 @@ import types
 import pytest
 
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import DEBIAN_SECURITY_ORIGINS
 from ansible_collections.startsecure.hardening.plugins.modules import patch_facts
 
 SEC = dict(origin="Debian", label="Debian-Security", archive="stable-security", codename="bookworm-security",
@@ -72,8 +73,8 @@ def test_module_returns_the_gatherers_records(run_module, fake_apt):
 
 
 def test_audit_and_module_agree(fake_apt):
-    pending = gather_patching.pending_updates(gather_patching.DEBIAN_SECURITY_ORIGINS, "Debian", "bookworm")
-    found = gather_patching.read_updates(gather_patching.DEBIAN_SECURITY_ORIGINS, "Debian", "bookworm")
+    pending = gather_patching.pending_updates(DEBIAN_SECURITY_ORIGINS, "Debian", "bookworm")
+    found = gather_patching.read_updates(DEBIAN_SECURITY_ORIGINS, "Debian", "bookworm")
     assert pending["security"] == [{"name": r["name"], "current": r["current_version"], "fixed": r["security_version"]}
                                    for r in found["updates"] if r["security"]]
     assert pending["other_count"] == 1
