@@ -4,7 +4,7 @@ under TCG) with a tiny running domain, driven through `ansible` with the docker 
 
 Run:  .venv/bin/pytest -q tests/live   (about a minute; needs Docker and the image from
 `make images`; skipped otherwise). The container is named kvmplugins-live-<pid> and removed
-at the end. The memory limit is applied live (ENVIRONMENT.md way (a)): a domain DEFINED with
+at the end. The memory limit is applied live (docs/testing.md, libvirt in a container): a domain DEFINED with
 a hard limit cannot start in a container without the seccomp trick, so config=false here.
 """
 

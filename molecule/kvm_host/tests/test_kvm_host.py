@@ -14,7 +14,7 @@ What is proven here, on the host itself:
 - hardening restarted libvirtd but no guest (same QEMU PIDs as after prepare); the
   console that needs a guest restart is reported, not fixed behind the operator's back.
 
-Memory limits: this container runs with ENVIRONMENT.md's way (b), a seccomp profile
+Memory limits: this container runs with a seccomp profile (docs/testing.md, libvirt in a container)
 (molecule.yml) that lets libvirt "raise" QEMU's memlock rlimit, so limits are stored in
 the domain definitions as on a real host and a domain DEFINED with a too-small limit
 can be started to show the cgroup killing it.
