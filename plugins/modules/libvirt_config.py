@@ -1,122 +1,6 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
-
-DOCUMENTATION = r"""
----
-module: libvirt_config
-short_description: Set and remove keys in a libvirt configuration file, keeping its comments
-version_added: "0.1.0"
-description:
-  - Edits a file in libvirt's configuration syntax (C(qemu.conf), C(libvirtd.conf),
-    C(virtqemud.conf), C(virtproxyd.conf), C(virtlogd.conf)...) key by key.
-  - Comments and untouched lines stay as they are, byte for byte. A key whose value is
-    already the wanted one is not rewritten.
-  - A key that is set and only exists commented out (C(#key = value), the way libvirt
-    ships its files) is written on the line right after that comment (after the whole
-    commented block for a multi-line list), so the shipped documentation stays above it.
-    A key found nowhere is appended at the end of the file.
-  - When a key appears more than once (libvirt uses the first), the first is set and
-    the later ones are removed, so the file says one thing.
-  - The file is parsed with libvirt's grammar before anything is written; a malformed
-    file makes the module fail with the file, the line number and the reason, and the
-    file stays untouched.
-  - The new content is written to a temporary file, checked with O(validate) when given,
-    and moved over the old one atomically.
-author:
-  - startsecure engineers (!UNKNOWN)
-options:
-  path:
-    description: The configuration file.
-    type: path
-    required: true
-  settings:
-    description:
-      - Keys to set, name to value.
-      - A string is written quoted, an integer as a number, a boolean as V(1) or V(0),
-        a list as a libvirt list. The type matters to libvirt (C(listen_tcp = "0") is an
-        error), so give numbers as integers, not as quoted strings.
-    type: dict
-    default: {}
-  absent:
-    description: Keys to remove (every occurrence). A commented-out example stays.
-    type: list
-    elements: str
-    default: []
-  backup:
-    description: Keep a copy of the old file with a timestamp before changing it.
-    type: bool
-    default: false
-  validate:
-    description:
-      - A command run on the temporary file before it replaces O(path); C(%s) stands for
-        the temporary file's path. A non-zero exit fails the module and leaves O(path) as it was.
-    type: str
-  create:
-    description: Create O(path) when it does not exist. When V(false), a missing file is an error.
-    type: bool
-    default: true
-  mode:
-    description: Mode of a file the module creates (an existing file keeps its own mode).
-    type: raw
-    default: "0644"
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without writing.
-  diff_mode:
-    support: full
-    description: Shows the file before and after.
-notes:
-  - libvirt strings have no escapes; a value holding both quote kinds is written in
-    triple double quotes, and a value with a line break is refused.
-"""
-
-EXAMPLES = r"""
-- name: Confine guests and keep consoles on the loopback
-  startsecure.hardening.libvirt_config:
-    path: /etc/libvirt/qemu.conf
-    settings:
-      security_default_confined: 1
-      vnc_listen: 127.0.0.1
-      cgroup_device_acl: [/dev/null, /dev/full, /dev/zero, /dev/random, /dev/urandom, /dev/ptmx, /dev/kvm]
-    absent: [vnc_password, spice_password]
-    backup: true
-
-- name: No plain TCP on libvirtd
-  startsecure.hardening.libvirt_config:
-    path: /etc/libvirt/libvirtd.conf
-    settings:
-      listen_tcp: 0
-      auth_tcp: sasl
-"""
-
-RETURN = r"""
-changed:
-  description: Whether the file was (or in check mode would be) changed.
-  type: bool
-  returned: always
-changed_keys:
-  description: The keys whose value was set, added or removed.
-  type: list
-  elements: str
-  returned: always
-  sample: [listen_tcp, auth_tcp]
-backup_file:
-  description: The backup copy, when O(backup=true) and the file changed.
-  type: str
-  returned: changed and backup requested
-  sample: /etc/libvirt/qemu.conf.12345.2026-01-01@10:00:00~
-config:
-  description:
-    - Every key of the resulting file with its value (what libvirt will read; first occurrence wins).
-    - The value of a key whose name contains C(password) is masked, here and in the diff.
-  type: dict
-  returned: always
-  sample: {listen_tcp: 0, auth_tcp: sasl}
-"""
 
 import os
 import re
@@ -124,7 +8,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 
 
 MASK = "********"

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The audit, run from the controller against the hardened Molecule guest.
 
 1. It passes every control that can pass in a container, in check mode, and it changes
@@ -6,6 +7,9 @@
    the next audit fails exactly SSH-002, the play fails at the default threshold, and
    the drift section of the JSON and the HTML names SSH-002 as worse.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """kvm_host on a Debian 12 libvirt host with two running TCG guests.
 
 What is proven here, on the host itself:
@@ -13,11 +14,13 @@ What is proven here, on the host itself:
 - hardening restarted libvirtd but no guest (same QEMU PIDs as after prepare); the
   console that needs a guest restart is reported, not fixed behind the operator's back.
 
-Memory limits: this container runs with ENVIRONMENT.md's way (b), a seccomp profile
+Memory limits: this container runs with a seccomp profile (docs/testing.md, libvirt in a container)
 (molecule.yml) that lets libvirt "raise" QEMU's memlock rlimit, so limits are stored in
 the domain definitions as on a real host and a domain DEFINED with a too-small limit
 can be started to show the cgroup killing it.
 """
+
+from __future__ import annotations
 
 import json
 import os
@@ -31,7 +34,8 @@ PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
                          os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(PROJECT, "build", "collections"))
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls  # noqa: E402
 
 GUESTS = ("guest-quiet", "guest-open")
 MIB = 1024 * 1024
@@ -261,7 +265,7 @@ def test_with_restart_allowed_the_open_console_is_fixed_by_a_guest_restart(host)
     run = subprocess.run(
         [playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
          os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
-         "--tags", "guests", "-e", "kvm_host_guest_restart_allowed=true"],
+         "--tags", "kvm_host_guests", "-e", "kvm_host_guest_restart_allowed=true"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=480, check=False)
     assert run.returncode == 0, run.stdout[-3000:]
     new_pid = _qemu_pid(host, "guest-open")

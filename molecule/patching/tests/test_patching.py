@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Verify the patching role on hosts whose updates the test controls.
 
 prepare.yml built local repositories: startsecure-hello 2.0 in "<codename>-security"
@@ -16,6 +17,9 @@ instances at the same time, and records what it saw; the tests then judge the re
   4. back to 1.0, /run/reboot-required, fleet playbook on demand -> upgraded, reported, no reboot
   5. the fleet playbook playing an unsupported OS family -> stops with a clear message
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The test harness itself: image cache keys and the Docker preflight's failure messages."""
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess
@@ -109,3 +113,53 @@ def test_ensure_commands_names_what_is_missing(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "ensure-commands: missing some-package: install them (root on Debian does it by itself)"
+
+
+def test_molecule_kvm_host_uses_the_tools_seccomp_profile():
+    """Docker's API wants the profile inline in molecule.yml; it must stay the tools' profile."""
+    import yaml
+    import containers  # pylint: disable=import-outside-toplevel
+    with open(os.path.join(ROOT, "molecule", "kvm_host", "molecule.yml")) as handle:
+        scenario = yaml.safe_load(handle)
+    options = [o for p in scenario["platforms"] for o in p.get("security_opts", []) if o.startswith("seccomp=")]
+    assert options and all(json.loads(o[len("seccomp="):]) == containers.SECCOMP for o in options)
+
+
+def test_demo_and_bench_start_containers_the_same_way():
+    import bench  # pylint: disable=import-outside-toplevel
+    import demo  # pylint: disable=import-outside-toplevel
+    import containers  # pylint: disable=import-outside-toplevel
+    for tool in (bench, demo):
+        assert not hasattr(tool, "CGROUP") and not hasattr(tool, "SECCOMP")
+        assert tool.containers is containers
+
+
+def test_every_molecule_scenario_converges_with_diff():
+    import yaml
+    with open(os.path.join(ROOT, ".config", "molecule", "config.yml")) as handle:
+        assert yaml.safe_load(handle)["provisioner"]["options"]["diff"] is True
+    scenarios = [d for d in os.listdir(os.path.join(ROOT, "molecule"))
+                 if os.path.exists(os.path.join(ROOT, "molecule", d, "molecule.yml"))]
+    assert scenarios
+    for scenario in scenarios:
+        with open(os.path.join(ROOT, "molecule", scenario, "molecule.yml")) as handle:
+            options = (yaml.safe_load(handle).get("provisioner") or {}).get("options") or {}
+        assert options.get("diff", True) is True, scenario
+
+
+def test_check_tarball_names_generated_output(tmp_path):
+    import tarfile
+    import check_tarball  # pylint: disable=import-outside-toplevel
+    assert check_tarball.generated(["galaxy.yml", "plugins/modules/ssh_facts.py", "docs/audit.md"]) == []
+    assert check_tarball.generated(["demo-output/after/audit.html", "audit-results/audit.json", "build/x",
+                                    "plugins/__pycache__/a.pyc", "tests/output/junit.xml"]) == [
+        "audit-results/audit.json", "build/x", "demo-output/after/audit.html", "plugins/__pycache__/a.pyc",
+        "tests/output/junit.xml"]
+    bad = tmp_path / "bad.tar.gz"
+    (tmp_path / "demo-output").mkdir()
+    (tmp_path / "demo-output" / "audit.json").write_text("{}")
+    with tarfile.open(bad, "w:gz") as tar:
+        tar.add(tmp_path / "demo-output", arcname="demo-output")
+    with pytest.raises(SystemExit) as exc:
+        check_tarball.main([str(bad)])
+    assert "demo-output/audit.json" in str(exc.value)

@@ -1,3 +1,6 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
 import importlib.util
 import json
 import os
@@ -6,7 +9,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.audit_report import FilterModule, audit_report
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
 
 
 def _sibling(name, path):
@@ -17,7 +20,7 @@ def _sibling(name, path):
     return module
 
 
-_areas = _sibling("_audit_controls_areas", "../module_utils/test_controls_areas.py")
+_areas = _sibling("_audit_controls_areas", "../plugin_utils/test_controls_areas.py")
 _load, hardened = _areas._load, _areas.hardened
 
 

@@ -1,9 +1,13 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """memory_budget: the limits must leave the host reserve free; every error names its variable."""
+
+from __future__ import annotations
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.memory_budget import FilterModule, memory_budget
-from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.memory_budget import (
     DROPIN_NAME, PROTECT_DROPIN_NAME, BudgetError, plan_memory_limits)
 
 MIB, GIB = 1024 ** 2, 1024 ** 3

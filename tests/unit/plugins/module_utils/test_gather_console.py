@@ -1,4 +1,8 @@
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_common, gather_console
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import common as gather_common
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import console as gather_console
 
 
 def test_sudoers_lines_join_continuations_and_keep_includes():

@@ -1,11 +1,15 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Domain XML summaries on files recorded from the kvm-debian12 container
 (/run/libvirt/qemu/tiny.xml is libvirt's status file, /etc/libvirt/qemu/*.xml the definitions)."""
+
+from __future__ import annotations
+
 import json
 import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_domain as ld
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain as ld
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "libvirt", "domains")
 

@@ -1,13 +1,17 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """needrestart output parser and the /proc scan for QEMU running a replaced binary."""
+
+from __future__ import annotations
+
 import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.needrestart import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_qemu
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     NeedrestartParseError,
     guest_name_from_cmdline,
     parse_needrestart,
-    scan_stale_qemu,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "needrestart")
@@ -129,7 +133,7 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
     _proc(tmp_path, 77, "/usr/sbin/sshd (deleted)", ["sshd"])
     _proc(tmp_path, 88, "/usr/bin/qemu-img (deleted)", ["qemu-img"])
     (tmp_path / "self").mkdir()
-    stale = scan_stale_qemu(str(tmp_path))
+    stale = stale_qemu(str(tmp_path))
     assert stale == [{
         "pid": 4242,
         "exe": "/usr/bin/qemu-system-x86_64",
@@ -139,4 +143,4 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
 
 
 def test_scan_of_a_missing_proc_is_empty(tmp_path):
-    assert scan_stale_qemu(str(tmp_path / "nope")) == []
+    assert stale_qemu(str(tmp_path / "nope")) == []

@@ -1,7 +1,11 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Origin patterns (unattended-upgrades syntax) and the security judgement of updates."""
+
+from __future__ import annotations
+
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
     classify_update,
     compile_patterns,

@@ -1,6 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import (
     SizeError, format_size, parse_size, unit_factor)
 
 GIB = 1024 ** 3

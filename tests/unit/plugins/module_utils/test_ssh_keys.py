@@ -1,9 +1,13 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Key parsing must tell sizes from the key material, not from comments."""
+
+from __future__ import annotations
+
 import base64
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import ssh_keys
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import ssh_keys
 from ssh_test_keys import ECDSA256, ED25519, ED25519_FP, RSA2048, RSA3072, RSA3072_CERT, RSA3072_FP
 
 

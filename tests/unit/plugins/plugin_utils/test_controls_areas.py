@@ -1,0 +1,236 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every ssh/console/patching/memory_limits control on recorded facts.
+
+debian12-default.json was gathered by audit_facts on an untouched Debian 12 container.
+HARDEN turns it into what the roles produce; BREAK holds, per control, one change that
+must make exactly that control fail on the hardened facts. So every control has a
+recorded passing case and a failing case, and no control fails for another's setting.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+import pytest
+
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as c
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import console as controls_console
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import memory as controls_memory
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import patching as controls_patching
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import ssh as controls_ssh
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "unit", "fixtures", "audit")
+CONTROLS = controls_ssh.CONTROLS + controls_console.CONTROLS + controls_patching.CONTROLS + controls_memory.CONTROLS
+GIB = 1024 ** 3
+
+
+def _load(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return json.load(handle)
+
+
+def _set(facts, path, value):
+    node = facts
+    keys = path.split("/")
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+HARDEN = {
+    "ssh/effective/permitrootlogin": "no",
+    "ssh/effective/passwordauthentication": "no",
+    "ssh/effective/maxauthtries": "3",
+    "ssh/effective/logingracetime": "30",
+    "ssh/effective/x11forwarding": "no",
+    "ssh/effective/allowtcpforwarding": "no",
+    "ssh/effective/allowagentforwarding": "no",
+    "ssh/effective/macs": "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
+    "ssh/effective/kexalgorithms": "sntrup761x25519-sha512@openssh.com,curve25519-sha256",
+    "ssh/host_keys": [{"path": "/etc/ssh/ssh_host_ed25519_key.pub", "type": "ssh-ed25519", "bits": 256,
+                       "private": {"path": "/etc/ssh/ssh_host_ed25519_key", "exists": True, "mode": "0600", "uid": 0, "gid": 0}}],
+    "ssh/moduli/groups_below_min": 0,
+    "ssh/effective/loglevel": "VERBOSE",
+    "ssh/effective/clientaliveinterval": "300",
+    "ssh/effective/clientalivecountmax": "2",
+    "ssh/effective/banner": "/etc/ssh/sshd_banner",
+    "console/ctrl_alt_del": {"state": "masked", "burst_action": "none"},
+    "console/debug_shell": "masked",
+    "console/root_login": {"pam_access": True, "access_file": "/etc/security/access-console.conf",
+                           "rules": ["+ : root : tty1 ttyS0", "- : root : ALL"]},
+    "console/tmout": [{"path": "/etc/profile.d/zz-startsecure-tmout.sh", "value": 900, "readonly": True}],
+    "console/banners": {"/etc/issue": "Authorized use only.\n", "/etc/issue.net": "Authorized use only.\n"},
+    "console/su": {"pam_file": True, "pam_wheel": True, "pam_wheel_args": ["use_uid", "group=wheel"]},
+    "patching/installed/unattended-upgrades": True,
+    "patching/apt_config": {"APT::Periodic::Update-Package-Lists": "1", "APT::Periodic::Unattended-Upgrade": "1",
+                            "Unattended-Upgrade::Origins-Pattern": [
+                                "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]},
+    "patching/updates": {"lists_present": True, "lists_age_seconds": 3600, "security": [], "other_count": 2},
+    "memory/units/ssh.service/OOMScoreAdjust": "-500",
+    "memory/units/user.slice/MemoryMax": str(4 * GIB),
+    "memory/units/user-1000.slice/MemoryMax": str(2 * GIB),
+    "memory/units/machine.slice/MemoryMax": str(16 * GIB),
+    "memory/hypervisor": True,
+}
+
+
+def hardened():
+    facts = _load("debian12-default.json")
+    for path, value in HARDEN.items():
+        _set(facts, path, copy.deepcopy(value))
+    sudo = facts["console"]["sudo"]
+    sudo["lines"].append({"path": "/etc/sudoers.d/50-startsecure-console", "line": 'Defaults logfile="/var/log/sudo.log"'})
+    sudo["lines"].append({"path": "/etc/sudoers.d/50-startsecure-console", "line": "Defaults timestamp_timeout=5"})
+    return facts
+
+
+def _sudo_line(line):
+    return lambda f: f["console"]["sudo"]["lines"].append({"path": "/etc/sudoers.d/x", "line": line})
+
+
+BREAK = {
+    "SSH-001": {"ssh/effective/permitrootlogin": "prohibit-password"},
+    "SSH-002": {"ssh/effective/passwordauthentication": "yes"},
+    "SSH-003": {"ssh/effective/kbdinteractiveauthentication": "yes"},
+    "SSH-004": {"ssh/effective/permitemptypasswords": "yes"},
+    "SSH-005": {"ssh/effective/maxauthtries": "6"},
+    "SSH-006": {"ssh/effective/logingracetime": "120"},
+    "SSH-007": {"ssh/effective/x11forwarding": "yes"},
+    "SSH-008": {"ssh/effective/allowtcpforwarding": "local"},
+    "SSH-009": {"ssh/effective/allowagentforwarding": "yes"},
+    "SSH-010": {"ssh/effective/permittunnel": "point-to-point"},
+    "SSH-011": {"ssh/effective/gatewayports": "clientspecified"},
+    "SSH-012": {"ssh/effective/ciphers": "aes256-gcm@openssh.com,aes128-cbc"},
+    "SSH-013": {"ssh/effective/macs": "hmac-sha2-512-etm@openssh.com,hmac-sha1"},
+    "SSH-014": {"ssh/effective/kexalgorithms": "curve25519-sha256,diffie-hellman-group14-sha1"},
+    "SSH-015": {"ssh/host_keys": [{"path": "/etc/ssh/ssh_host_rsa_key.pub", "type": "ssh-rsa", "bits": 2048,
+                                   "private": {"path": "/etc/ssh/ssh_host_rsa_key", "exists": True, "mode": "0600", "uid": 0, "gid": 0}}]},
+    "SSH-016": {"ssh/config/mode": "0666"},
+    "SSH-017": {"ssh/moduli/groups_below_min": 12},
+    "SSH-018": {"ssh/effective/loglevel": "INFO"},
+    "SSH-019": {"ssh/effective/clientaliveinterval": "0"},
+    "SSH-020": {"ssh/effective/banner": "none"},
+    "SSH-021": {"ssh/effective/hostbasedauthentication": "yes"},
+    "SSH-022": {"ssh/effective/permituserenvironment": "yes"},
+    "CON-001": {"console/ctrl_alt_del/state": "alias"},
+    "CON-002": {"console/rescue/rescue.service/exec_start": "{ path=/bin/sh ; argv[]=/bin/sh }"},
+    "CON-003": {"console/debug_shell": "disabled"},
+    "CON-004": {"console/root_login/rules": ["+ : root : ALL"]},
+    "CON-005": {"console/tmout": [{"path": "/etc/profile.d/t.sh", "value": 900, "readonly": False}]},
+    "CON-006": {"console/banners//etc/issue": "Debian GNU/Linux 12 \\n \\l\n"},
+    "CON-007": _sudo_line("Defaults !use_pty"),
+    "CON-008": _sudo_line("Defaults !logfile"),
+    "CON-009": _sudo_line("deploy ALL=(ALL) NOPASSWD: ALL"),
+    "CON-010": _sudo_line("Defaults timestamp_timeout=60"),
+    "CON-011": {"console/su/pam_wheel": False},
+    "CON-012": {"audit/container": "", "console/bootloader": {"config": "/boot/grub/grub.cfg", "readable": True,
+                                                              "superusers": False, "password_pbkdf2": False}},
+    "PAT-001": {"patching/installed/unattended-upgrades": False},
+    "PAT-002": {"patching/apt_config/APT::Periodic::Unattended-Upgrade": "0"},
+    "PAT-003": {"patching/apt_config/Unattended-Upgrade::Origins-Pattern": ["origin=Debian,codename=${distro_codename}"]},
+    "PAT-004": {"patching/timers/apt-daily-upgrade.timer": "masked"},
+    "PAT-005": {"patching/updates/security": [{"name": "openssl", "current": "3.0.15", "fixed": "3.0.17"}]},
+    "PAT-006": {"patching/updates/lists_age_seconds": 30 * 86400},
+    "PAT-007": {"patching/reboot_required": True},
+    "PAT-008": {"patching/stale_processes": [{"pid": 42, "name": "sshd", "libraries": ["/usr/lib/libssl.so.3"]}]},
+    "MEM-001": {"memory/units/user.slice/MemoryAccounting": "no"},
+    "MEM-002": {"memory/units/user.slice/MemoryMax": "infinity"},
+    "MEM-003": {"memory/units/ssh.service/OOMScoreAdjust": "0"},
+    "MEM-004": {"memory/units/user-1000.slice/MemoryMax": "infinity"},
+    "MEM-005": {"memory/units/machine.slice/MemoryMax": "infinity"},
+    "MEM-006": lambda f: _set(f, "memory/units/machine.slice/MemoryMax", str(int(f["memory"]["mem_total"] * 0.98))),
+}
+
+
+def _break(facts, cid):
+    change = BREAK[cid]
+    if callable(change):
+        change(facts)
+        return
+    for path, value in change.items():
+        if "//" in path:  # a key that is itself a path (banners)
+            head, tail = path.split("//", 1)
+            _set(facts, head, dict(_get(facts, head), **{"/" + tail: value}))
+        else:
+            _set(facts, path, copy.deepcopy(value))
+
+
+def _get(facts, path):
+    node = facts
+    for key in path.split("/"):
+        node = node[key]
+    return node
+
+
+def test_every_control_has_a_breaking_case():
+    assert sorted(BREAK) == sorted(ctl.id for ctl in CONTROLS)
+    c.index(CONTROLS)  # ids are unique
+
+
+def test_hardened_host_passes_everything_that_applies():
+    findings = c.judge(CONTROLS, hardened())
+    bad = [(f["id"], f["status"], f["evidence"]) for f in findings if f["status"] not in (c.PASS, c.NOT_APPLICABLE)]
+    assert bad == []
+    # In a container only the bootloader control cannot apply.
+    assert [f["id"] for f in findings if f["status"] == c.NOT_APPLICABLE] == ["CON-012"]
+
+
+@pytest.mark.parametrize("cid", sorted(BREAK))
+def test_one_broken_setting_fails_exactly_its_control(cid):
+    facts = hardened()
+    _break(facts, cid)
+    findings = c.judge(CONTROLS, facts)
+    failing = [f["id"] for f in findings if f["status"] not in (c.PASS, c.NOT_APPLICABLE)]
+    assert failing == [cid]
+    finding = [f for f in findings if f["id"] == cid][0]
+    assert finding["status"] == c.FAIL and finding["evidence"]
+
+
+def test_untouched_debian12_fails_the_baseline():
+    findings = dict((f["id"], f) for f in c.judge(CONTROLS, _load("debian12-default.json")))
+    for cid in ("SSH-001", "SSH-002", "CON-001", "CON-011", "PAT-001", "MEM-002"):
+        assert findings[cid]["status"] == c.FAIL, cid
+    assert "PasswordAuthentication yes" in findings["SSH-002"]["evidence"]
+
+
+def test_unknown_sshd_settings_are_errors_not_passes():
+    facts = hardened()
+    facts["ssh"]["effective"] = {}
+    facts["ssh"]["effective_error"] = "Missing privilege separation directory: /run/sshd"
+    finding = [f for f in c.judge(CONTROLS, facts, areas=["ssh"]) if f["id"] == "SSH-002"][0]
+    assert finding["status"] == c.ERROR and "/run/sshd" in finding["evidence"]
+
+
+def test_memory_guest_ceiling_not_applicable_without_libvirt():
+    facts = hardened()
+    facts["memory"]["hypervisor"] = False
+    facts["memory"]["units"]["machine.slice"]["MemoryMax"] = "infinity"
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-005"][0]
+    assert finding["status"] == c.NOT_APPLICABLE
+
+
+def test_sudo_defaults_parser():
+    src = {"sudo": {"lines": [{"line": 'Defaults env_reset, secure_path="/a:/b", !visiblepw'},
+                              {"line": "Defaults:alice !use_pty"}, {"line": "Defaults use_pty"}]}}
+    opts = controls_console.sudo_defaults(src)
+    assert opts == {"env_reset": True, "secure_path": "/a:/b", "visiblepw": False, "use_pty": True}
+
+
+def test_every_remediation_names_a_role_variable():
+    for ctl in CONTROLS:
+        assert ctl.remediation["variable"].startswith(ctl.remediation["role"] + "_"), ctl.id
+
+
+ROLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles")
+
+
+@pytest.mark.parametrize("role", ["ssh", "console", "patching", "memory_limits"])
+def test_remediation_variables_exist_in_the_role_argument_specs(role):
+    yaml = pytest.importorskip("yaml")
+    with open(os.path.join(ROLES, role, "meta", "argument_specs.yml")) as handle:
+        spec = yaml.safe_load(handle)
+    options = set(spec["argument_specs"]["main"]["options"])
+    wanted = set(ctl.remediation["variable"] for ctl in CONTROLS if ctl.remediation["role"] == role)
+    assert wanted and wanted <= options, sorted(wanted - options)
