@@ -20,8 +20,11 @@ import time
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import read_text, unit_file_state
 from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
     OriginPatternError,
+    apt_sources,
     classify_update,
     compile_patterns,
+    security_source,
+    security_suites,
 )
 
 _APT_LINE = re.compile(r'^(?P<key>\S+?)(?P<list>::)? "(?P<value>.*)";$')
@@ -119,6 +122,40 @@ def pending_updates(origin_patterns, distro_id, codename):
     return {"lists_present": True, "lists_age_seconds": age, "security": security, "other_count": other}
 
 
+_RELEASE_FIELDS = {"Origin": "origin", "Label": "label", "Suite": "archive", "Codename": "codename"}
+
+
+def release_origins(lists_dir="/var/lib/apt/lists", codenames=()):
+    """The origins stated by the downloaded Release files whose codename is one of ``codenames``."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(lists_dir, "*Release"))):
+        head = (read_text(path, limit=8192) or "").split("\n\n", 1)[0]
+        origin = {"origin": "", "label": "", "archive": "", "codename": "", "component": "", "site": ""}
+        for line in head.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key in _RELEASE_FIELDS:
+                origin[_RELEASE_FIELDS[key]] = value.strip()
+        if origin["codename"] in codenames and origin not in found:
+            found.append(origin)
+    return found
+
+
+def apt_source_facts(distro_id, codename):
+    """APT's sources and whether the distribution's security suite is among them."""
+    try:
+        import apt_pkg
+        apt_pkg.init()
+        sources = apt_sources(apt_pkg)
+    except ImportError:
+        return {"error": "python3-apt is not installed"}
+    except Exception as exc:  # apt_pkg.Error on a broken sources file
+        return {"error": "cannot read APT's sources: %s" % exc}
+    result = security_source(sources, distro_id, codename)
+    result["sources"] = sources
+    result["release_origins"] = release_origins(codenames=security_suites(distro_id, codename))
+    return result
+
+
 def gather(module, origin_patterns):
     facts = {}
     dpkg = module.get_bin_path("dpkg-query")
@@ -141,6 +178,7 @@ def gather(module, origin_patterns):
     facts["timers"] = dict((t, unit_file_state(module, t)) for t in ("apt-daily.timer", "apt-daily-upgrade.timer"))
     release = _os_release()
     facts["distro"] = {"id": release.get("ID", ""), "codename": release.get("VERSION_CODENAME", "")}
+    facts["apt_sources"] = apt_source_facts(release.get("ID", "").capitalize(), release.get("VERSION_CODENAME", ""))
     facts["updates"] = pending_updates(origin_patterns, release.get("ID", "").capitalize(),
                                        release.get("VERSION_CODENAME", ""))
     facts["reboot_required"] = os.path.exists("/run/reboot-required") or os.path.exists("/var/run/reboot-required")

@@ -23,9 +23,11 @@ binary) appear only in the list-mode text, under the heading
 `` 'NAME' with pid PID``. :func:`parse_needrestart` therefore reads both forms, so a
 caller may feed it the batch output, the list-mode output, or both concatenated.
 
-:func:`scan_stale_qemu` finds the same guests without needrestart: a ``qemu-system-*``
-process whose ``/proc/PID/exe`` link ends in `` (deleted)`` runs a binary that an
-upgrade has replaced (the guest keeps the old, possibly vulnerable, QEMU until it is
+:func:`scan_stale_qemu` finds the same guests without needrestart, and more: a
+``qemu-system-*`` process whose ``/proc/PID/exe`` link ends in `` (deleted)`` runs a
+binary that an upgrade has replaced, and one whose ``/proc/PID/maps`` shows a deleted
+library or QEMU module (an upgraded libc, libgnutls or ``qemu-block-*``) runs replaced
+code just the same (the guest keeps the old, possibly vulnerable, code until it is
 restarted or migrated).
 """
 
@@ -196,12 +198,39 @@ def guest_name_from_cmdline(args):
     return None
 
 
-def scan_stale_qemu(proc_root="/proc"):
-    """List ``qemu-system-*`` processes whose executable was replaced on disk.
+def replaced_mappings(maps_text, limit=20):
+    """Files a process still maps although they were deleted (replaced) on disk.
 
-    Returns a list of ``{"pid", "exe", "name", "cgroup"}`` dicts sorted by pid; ``name`` is
-    the guest name from ``-name guest=...`` (None when absent). Processes that vanish
-    while scanning, or whose links cannot be read (permissions), are skipped.
+    ``/proc/PID/maps`` lines end in the path, then `` (deleted)`` once the file was unlinked:
+    an upgrade that replaced a shared library or a QEMU module (``.../qemu/block-*.so``)
+    leaves the running process on the old, possibly vulnerable, copy.
+    """
+    found = []
+    for line in (maps_text or "").splitlines():
+        if not line.endswith(_DELETED):
+            continue
+        parts = line.split(None, 5)
+        if len(parts) < 6 or not parts[5].startswith("/"):
+            continue
+        path = parts[5][: -len(_DELETED)]
+        # SysV/POSIX shared memory and memfd segments are "deleted" files by nature
+        if path.startswith(("/SYSV", "/dev/shm/", "/memfd:")):
+            continue
+        if path not in found and len(found) < limit:
+            found.append(path)
+    return found
+
+
+def scan_stale_qemu(proc_root="/proc"):
+    """List ``qemu-system-*`` processes that still run replaced code.
+
+    A guest runs old code when its QEMU binary was replaced on disk (``/proc/PID/exe`` ends in
+    `` (deleted)``) OR when a library or QEMU module it loaded was (``/proc/PID/maps``):
+    either way it keeps the old code until it is restarted or migrated.
+
+    Returns a list of ``{"pid", "exe", "name", "cgroup", "replaced_binary", "replaced_libraries"}``
+    dicts sorted by pid; ``name`` is the guest name from ``-name guest=...`` (None when absent).
+    Processes that vanish while scanning, or whose links cannot be read (permissions), are skipped.
     """
     stale = []
     try:
@@ -216,10 +245,12 @@ def scan_stale_qemu(proc_root="/proc"):
             exe = os.readlink(os.path.join(base, "exe"))
         except OSError:
             continue
-        if not exe.endswith(_DELETED):
-            continue
-        path = exe[: -len(_DELETED)]
+        replaced_binary = exe.endswith(_DELETED)
+        path = exe[: -len(_DELETED)] if replaced_binary else exe
         if not _QEMU_NAME.match(os.path.basename(path)):
+            continue
+        libraries = replaced_mappings((_read(os.path.join(base, "maps")) or b"").decode("utf-8", "replace"))
+        if not replaced_binary and not libraries:
             continue
         cmdline = _read(os.path.join(base, "cmdline")) or b""
         args = [a.decode("utf-8", "replace") for a in cmdline.split(b"\0") if a]
@@ -230,5 +261,7 @@ def scan_stale_qemu(proc_root="/proc"):
             "exe": path,
             "name": guest_name_from_cmdline(args),
             "cgroup": unified[0] if unified else None,
+            "replaced_binary": replaced_binary,
+            "replaced_libraries": libraries,
         })
     return sorted(stale, key=lambda item: item["pid"])

@@ -15,8 +15,9 @@ description:
     C(NEEDRESTART-*) lines with the same parser as the P(startsecure.hardening.needrestart#filter) filter.
   - needrestart does not print VM guests in batch mode, so with O(guests=true) the module also runs
     needrestart's list mode (C(-r l -l -n), English messages) and reads its guest lines, and scans
-    C(/proc) itself for C(qemu-system-*) processes whose executable ends in C( (deleted)) — a guest
-    still running a QEMU binary that an upgrade replaced. The scan works without needrestart.
+    C(/proc) itself for C(qemu-system-*) processes whose executable ends in C( (deleted)), or whose memory
+    maps show a deleted library or QEMU module - a guest still running code that an upgrade replaced.
+    The scan works without needrestart.
   - Read-only; runs identically in check mode. When needrestart is not installed the needrestart part is
     empty and RV(needrestart_installed) is false.
 author:
@@ -86,11 +87,15 @@ microcode:
   returned: success
   type: dict
 guests:
-  description: QEMU guests running a replaced binary, merged from needrestart and the /proc scan, by pid.
+  description:
+    - QEMU guests running replaced code, merged from needrestart and the /proc scan, by pid.
+    - A guest counts when its QEMU binary OR a library or QEMU module it loaded was replaced on disk
+      (C(replaced_binary), C(replaced_libraries)).
   returned: success
   type: list
   elements: dict
-  sample: [{pid: 4242, name: web1, exe: /usr/bin/qemu-system-x86_64, source: [proc, needrestart]}]
+  sample: [{pid: 4242, name: web1, exe: /usr/bin/qemu-system-x86_64, source: [proc, needrestart],
+            replaced_binary: false, replaced_libraries: [/usr/lib/x86_64-linux-gnu/libgnutls.so.30]}]
 reboot_needed:
   description: The kernel or the microcode needs a reboot to take effect.
   returned: success
@@ -120,7 +125,8 @@ def merge_guests(parsed_guests, scanned):
         by_pid[guest["pid"]] = dict(guest, source=["proc"])
     for guest in parsed_guests:
         entry = by_pid.setdefault(guest["pid"], {"pid": guest["pid"], "name": guest["name"], "exe": None,
-                                                 "cgroup": None, "source": []})
+                                                 "cgroup": None, "source": [],
+                                                 "replaced_binary": True, "replaced_libraries": []})
         if not entry.get("name"):
             entry["name"] = guest["name"]
         entry["source"].append("needrestart")

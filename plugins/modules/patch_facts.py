@@ -180,6 +180,18 @@ distro_codename:
   description: The C(${distro_codename}) used.
   returned: success
   type: str
+security_source:
+  description:
+    - Whether APT's sources (one-line and deb822 files) include the distribution's security suite, the
+      URI of the main suite, and the security archive on that same mirror (null when its layout is unknown).
+  returned: success
+  type: dict
+  sample:
+    present: false
+    suites: [bookworm-security, bookworm/updates]
+    main_uri: http://mirror.example/debian/
+    proposed_uri: http://mirror.example/debian-security
+    sources: [{uri: http://mirror.example/debian/, suite: bookworm}]
 security_origins:
   description: The patterns used, as given.
   returned: success
@@ -195,8 +207,10 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
     OriginPatternError,
+    apt_sources,
     classify_update,
     compile_patterns,
+    security_source,
     summarize,
 )
 
@@ -321,8 +335,16 @@ def main():
     lists_present, lists_age = lists_state()
     reboot_required, reboot_packages = reboot_state(module.params["reboot_required_file"])
 
+    try:
+        sources = apt_sources(apt_pkg)
+    except Exception as exc:  # apt_pkg.Error on a broken sources file
+        module.fail_json(msg="cannot read APT's sources: %s" % exc)
+    source = security_source(sources, distro_id, distro_codename)
+    source["sources"] = sources
+
     result = dict(
         changed=False,
+        security_source=source,
         updates=records,
         installed=installed,
         reboot_required=reboot_required,

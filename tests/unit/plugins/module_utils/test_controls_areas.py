@@ -66,6 +66,10 @@ HARDEN = {
                             "Unattended-Upgrade::Origins-Pattern": [
                                 "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]},
     "patching/updates": {"lists_present": True, "lists_age_seconds": 3600, "security": [], "other_count": 2},
+    "patching/apt_sources": {"present": True, "suites": ["bookworm-security", "bookworm/updates"],
+                             "sources": [{"uri": "http://mirror.invalid/debian/", "suite": "bookworm"},
+                                         {"uri": "http://mirror.invalid/debian-security/", "suite": "bookworm-security"}],
+                             "release_origins": []},
     "memory/units/ssh.service/OOMScoreAdjust": "-500",
     "memory/units/user.slice/MemoryMax": str(4 * GIB),
     "memory/units/user-1000.slice/MemoryMax": str(2 * GIB),
@@ -132,6 +136,7 @@ BREAK = {
     "PAT-005": {"patching/updates/security": [{"name": "openssl", "current": "3.0.15", "fixed": "3.0.17"}]},
     "PAT-006": {"patching/updates/lists_age_seconds": 30 * 86400},
     "PAT-007": {"patching/reboot_required": True},
+    "PAT-009": {"patching/apt_sources/present": False},
     "PAT-008": {"patching/stale_processes": [{"pid": 42, "name": "sshd", "libraries": ["/usr/lib/libssl.so.3"]}]},
     "MEM-001": {"memory/units/user.slice/MemoryAccounting": "no"},
     "MEM-002": {"memory/units/user.slice/MemoryMax": "infinity"},
