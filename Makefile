@@ -9,7 +9,7 @@ BIN        := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
 COLL_LINK  := $(CURDIR)/build/collections/ansible_collections/startsecure/hardening
 # Outside the checkout: inside it, ansible-test would ask the outer git repo for files.
-SANITY_DIR := $(or $(TMPDIR),/tmp)/startsecure-sanity/ansible_collections/startsecure/hardening
+SANITY_DIR := $(or $(TMPDIR),/tmp)/startsecure-sanity-$(shell printf %s "$(CURDIR)" | cksum | cut -d" " -f1)/ansible_collections/startsecure/hardening
 SCENARIOS  ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_FORCE_COLOR := 0
@@ -55,12 +55,13 @@ lint: venv collection-link
 # ansible-test wants the collection under ansible_collections/<ns>/<name>: it gets a
 # copy of the tracked files, outside the checkout. ansible-test makes a venv per sanity
 # test and bootstraps pip in it with a script it downloads from a host that is not
-# reachable here; tools/ansible_test_get_pip.py stands in for it, offline.
+# reachable here; tools/ansible_test_get_pip.py stands in for it, offline. Those venvs
+# live in ~/.ansible/test, shared by every checkout on the machine: one run at a time.
 sanity: venv
 	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c -f - | tar -x -C $(SANITY_DIR)
 	@$(BIN)/python tools/ansible_test_get_pip.py --install-cache
-	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --python 3.11 --color no
+	cd $(SANITY_DIR) && flock /tmp/startsecure-ansible-test.lock $(BIN)/ansible-test sanity --python 3.11 --color no
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 

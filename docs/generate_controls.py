@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write docs/controls.md from the controls catalog (plugins/module_utils/catalog.py).
+"""Write docs/controls.md from the controls catalog (plugins/plugin_utils/catalog.py).
 
     python3 docs/generate_controls.py          # rewrite docs/controls.md
     python3 docs/generate_controls.py --check  # exit 1 when the file is out of date
@@ -23,7 +23,7 @@ def _import_catalog():
         os.symlink(ROOT, link)
     if collections not in sys.path:
         sys.path.insert(0, collections)
-    from ansible_collections.startsecure.hardening.plugins.module_utils import catalog
+    from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
     return catalog
 
 
@@ -39,7 +39,7 @@ def render(catalog):
     lines = [
         "# Controls catalog",
         "",
-        "Generated from `plugins/module_utils/catalog.py` by `docs/generate_controls.py`; do not edit",
+        "Generated from `plugins/plugin_utils/catalog.py` by `docs/generate_controls.py`; do not edit",
         "by hand (a unit test fails when this file and the catalog differ).",
         "",
         "Each control is judged on gathered facts (e.g. `startsecure.hardening.hypervisor_facts`) by the",

@@ -156,7 +156,7 @@ def print_table(result_path):
     collections = os.path.join(ROOT, "build", "collections")
     if collections not in sys.path:
         sys.path.insert(0, collections)
-    from ansible_collections.startsecure.hardening.plugins.module_utils import report
+    from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import render as report
     with open(result_path) as handle:
         text = report.to_text(json.load(handle), max_lines=12)
     for line in text.splitlines():

@@ -97,10 +97,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog
-from ansible_collections.startsecure.hardening.plugins.module_utils import report
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import ControlError
-from ansible_collections.startsecure.hardening.plugins.module_utils.waivers import WaiverError
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import render as report
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import ControlError
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report.waivers import WaiverError
 
 
 def _plain(value):

@@ -46,7 +46,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_domain
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain
 
 
 def domain_summary(text):

@@ -70,7 +70,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.grub_pbkdf2 import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.grub_pbkdf2 import (
     GrubPbkdf2Error,
     grub_pbkdf2_hash,
     grub_pbkdf2_matches,

@@ -55,7 +55,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import SizeError, format_size, parse_size
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import SizeError, format_size, parse_size
 
 
 def human_size(value, exact=True, precision=1):

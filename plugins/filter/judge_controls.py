@@ -74,7 +74,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls
 
 
 def judge_controls(facts, source=None, areas=None, ids=None, min_severity=None):

@@ -49,7 +49,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf as lc
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf as lc
 
 
 def libvirt_conf(text, defaults=None):

@@ -124,7 +124,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.memory_budget import (
     BudgetError, plan_memory_limits)
 
 _KEYS = ("reserve", "slices", "services", "user", "protected_services", "os_protected_services",

@@ -87,7 +87,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.needrestart import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     NeedrestartParseError,
     parse_needrestart,
 )

@@ -60,7 +60,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_lockout import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.ssh_lockout import (
     POLICY_DEFAULTS,
     lockout_problems,
 )

@@ -61,7 +61,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import SizeError, parse_size
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import SizeError, parse_size
 
 
 def to_bytes(value, total=None, allow_zero=False, name="size"):

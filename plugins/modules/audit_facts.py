@@ -122,12 +122,12 @@ audit_facts:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_common
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_console
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_memory
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_patching
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_ssh
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import common as gather_common
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import console as gather_console
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import memory as gather_memory
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import ssh as gather_ssh
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 
 try:
     import libvirt  # python3-libvirt, present on KVM hosts

@@ -149,7 +149,7 @@ hypervisor:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 
 libvirt = hypervisor.load_libvirt()  # python3-libvirt, or None
 

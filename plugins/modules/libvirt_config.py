@@ -124,7 +124,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 
 
 MASK = "********"

@@ -134,7 +134,8 @@ domains:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor, sizes
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import sizes
 
 libvirt = hypervisor.load_libvirt()  # python3-libvirt, or None
 

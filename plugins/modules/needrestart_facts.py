@@ -111,7 +111,7 @@ raw:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils.needrestart import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     parse_needrestart,
     scan_stale_qemu,
 )

@@ -205,7 +205,7 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
     apt_sources,
     classify_update,

@@ -187,13 +187,13 @@ import os
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_config import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_config import (
     find_includes,
     moduli_summary,
     parse_sshd_t,
     parse_version,
 )
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_keys import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_keys import (
     parse_authorized_keys,
     parse_public_key,
 )

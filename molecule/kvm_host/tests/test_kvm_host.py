@@ -31,7 +31,8 @@ PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
                          os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(PROJECT, "build", "collections"))
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls  # noqa: E402
 
 GUESTS = ("guest-quiet", "guest-open")
 MIB = 1024 * 1024

@@ -6,7 +6,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.audit_report import FilterModule, audit_report
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
 
 
 def _sibling(name, path):
@@ -17,7 +17,7 @@ def _sibling(name, path):
     return module
 
 
-_areas = _sibling("_audit_controls_areas", "../module_utils/test_controls_areas.py")
+_areas = _sibling("_audit_controls_areas", "../plugin_utils/test_controls_areas.py")
 _load, hardened = _areas._load, _areas.hardened
 
 

@@ -3,7 +3,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.memory_budget import FilterModule, memory_budget
-from ansible_collections.startsecure.hardening.plugins.module_utils.memory_budget import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.memory_budget import (
     DROPIN_NAME, PROTECT_DROPIN_NAME, BudgetError, plan_memory_limits)
 
 MIB, GIB = 1024 ** 2, 1024 ** 3

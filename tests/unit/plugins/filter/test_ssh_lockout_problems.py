@@ -1,4 +1,4 @@
-"""The filter is a thin, strict wrapper around module_utils.ssh_lockout."""
+"""The filter is a thin, strict wrapper around plugin_utils.enforce.ssh_lockout."""
 import pytest
 from ansible.errors import AnsibleFilterError
 

@@ -1,4 +1,5 @@
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_common, gather_console
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import common as gather_common
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import console as gather_console
 
 
 def test_sudoers_lines_join_continuations_and_keep_includes():

@@ -1,6 +1,6 @@
 import os
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import gather_patching
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
 
 # Recorded `apt-config dump` lines from a Debian 12 guest hardened by the patching role.
 DUMP = '''APT::Periodic "";

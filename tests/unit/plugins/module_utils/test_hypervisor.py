@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 
 LIBVIRT = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "libvirt")
 

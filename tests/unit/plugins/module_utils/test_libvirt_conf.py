@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf as lc
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf as lc
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "libvirt")
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_domain as ld
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain as ld
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "libvirt", "domains")
 

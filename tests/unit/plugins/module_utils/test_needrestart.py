@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.needrestart import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     NeedrestartParseError,
     guest_name_from_cmdline,
     parse_needrestart,

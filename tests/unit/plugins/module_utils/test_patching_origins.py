@@ -1,7 +1,7 @@
 """Origin patterns (unattended-upgrades syntax) and the security judgement of updates."""
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
     classify_update,
     compile_patterns,

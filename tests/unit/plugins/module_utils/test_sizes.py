@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import (
     SizeError, format_size, parse_size, unit_factor)
 
 GIB = 1024 ** 3

@@ -1,5 +1,5 @@
 """sshd -T, Include lines, moduli and version strings."""
-from ansible_collections.startsecure.hardening.plugins.module_utils import ssh_config
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import ssh_config
 
 SSHD_T = """port 22
 port 2222

@@ -3,7 +3,7 @@ import base64
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import ssh_keys
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import ssh_keys
 from ssh_test_keys import ECDSA256, ED25519, ED25519_FP, RSA2048, RSA3072, RSA3072_CERT, RSA3072_FP
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 from ansible_collections.startsecure.hardening.plugins.modules import hypervisor_facts
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))

@@ -2,7 +2,7 @@
 and was run by hand against the kvm-debian12 container: see the changelog fragment)."""
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import hypervisor
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor
 from ansible_collections.startsecure.hardening.plugins.modules import libvirt_domain_memory as mod
 
 UNLIMITED = 9007199254740991

@@ -1,15 +1,11 @@
 """ssh_facts end to end on a fake /etc/ssh: files in tmp_path, commands answered by a stub."""
 import collections
-import os
-import sys
 
 import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.startsecure.hardening.plugins.modules import ssh_facts
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
-from ssh_test_keys import ECDSA256, ED25519, RSA2048  # noqa: E402  pylint: disable=wrong-import-position
+from ssh_test_keys import ECDSA256, ED25519, RSA2048
 
 Pw = collections.namedtuple("Pw", "pw_name pw_uid pw_gid pw_dir")
 Gr = collections.namedtuple("Gr", "gr_name gr_gid gr_mem")

@@ -17,7 +17,8 @@ import pwd
 import re
 import stat
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import libvirt_conf, libvirt_domain
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain
 
 CONF_FILES = ("qemu.conf", "libvirtd.conf", "virtqemud.conf", "virtproxyd.conf")
 UNITS = (

@@ -3,8 +3,8 @@
 """The controls mechanism: a control judges gathered facts and yields a finding.
 
 Every area (kvm_host, ssh, console, patching, memory_limits, ...) declares its controls
-in ``controls_<area>.py`` as a list ``CONTROLS`` of :class:`Control`; ``catalog.py``
-imports every area statically (Ansible bundles module_utils by static import) and is
+in ``controls/<area>.py`` as a list ``CONTROLS`` of :class:`Control`; ``catalog.py``
+imports every area statically and is
 the one list the modules, filters, Molecule verifiers and the audit playbook share.
 
 Judging is a pure function of the facts, so each control is unit-tested on recorded

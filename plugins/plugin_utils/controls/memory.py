@@ -12,7 +12,7 @@ Facts: ``audit_facts.memory`` (gather_memory.py): systemd's view of the units.
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
     Control,
     expect,
     failed,

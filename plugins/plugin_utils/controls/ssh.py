@@ -8,7 +8,7 @@ drop-in or a Match block that overrides the role's file is seen as the server se
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import Control, expect, failed, passed
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import Control, expect, failed, passed
 
 AREA = "ssh"
 SOURCE = "ssh"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import ERROR, FAIL
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import ERROR, FAIL
 
 WAIVED = "waived"
 _KEYS = {"id", "hosts", "groups", "reason", "expires"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import read_text, systemctl_show_many
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.common import read_text, systemctl_show_many
 
 PROPERTIES = ["MemoryAccounting", "MemoryMin", "MemoryLow", "MemoryHigh", "MemoryMax", "MemorySwapMax",
               "MemoryLimit", "OOMScoreAdjust", "LoadState", "ActiveState", "DropInPaths"]

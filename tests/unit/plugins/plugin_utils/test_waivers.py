@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import waivers as w
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import waivers as w
 
 
 def _finding(cid="SSH-001", status="fail"):

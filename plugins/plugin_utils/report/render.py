@@ -15,9 +15,9 @@ import html
 import json
 from xml.etree import ElementTree
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import controls as ctl
-from ansible_collections.startsecure.hardening.plugins.module_utils import drift as drift_mod
-from ansible_collections.startsecure.hardening.plugins.module_utils import waivers as waiver_mod
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as ctl
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import drift as drift_mod
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import waivers as waiver_mod
 
 FORMAT = "startsecure.hardening/audit-result"
 VERSION = 1

@@ -5,8 +5,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import controls as c
-from ansible_collections.startsecure.hardening.plugins.module_utils import report
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as c
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import render as report
 
 
 def _ctl(cid, area, severity, key):

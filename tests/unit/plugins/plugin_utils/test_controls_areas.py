@@ -11,13 +11,11 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import controls as c
-from ansible_collections.startsecure.hardening.plugins.module_utils import (
-    controls_console,
-    controls_memory,
-    controls_patching,
-    controls_ssh,
-)
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as c
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import console as controls_console
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import memory as controls_memory
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import patching as controls_patching
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import ssh as controls_ssh
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "unit", "fixtures", "audit")
 CONTROLS = controls_ssh.CONTROLS + controls_console.CONTROLS + controls_patching.CONTROLS + controls_memory.CONTROLS

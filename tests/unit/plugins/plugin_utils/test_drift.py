@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import drift
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.report import drift
 
 
 def _result(statuses, generated="2026-01-01T00:00:00Z"):

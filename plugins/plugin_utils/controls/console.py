@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
     Control,
     expect,
     failed,

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import controls as c
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as c
 
 
 def _control(cid="T-001", severity="high", check=None, area="test", source="things"):

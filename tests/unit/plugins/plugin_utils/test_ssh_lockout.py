@@ -1,6 +1,6 @@
 """The lockout judgement: who would lose access under a planned policy, and why."""
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_keys import parse_public_key
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_lockout import lockout_problems
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_keys import parse_public_key
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.ssh_lockout import lockout_problems
 from ssh_test_keys import ECDSA256, ED25519, RSA2048, RSA3072
 
 HARDENED = {

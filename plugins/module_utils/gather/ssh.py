@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import file_mode, files_in, read_text
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_config import moduli_summary, parse_sshd_t
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_keys import parse_public_key
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.common import file_mode, files_in, read_text
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_config import moduli_summary, parse_sshd_t
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_keys import parse_public_key
 
 
 def gather(module, sshd_config="/etc/ssh/sshd_config", moduli_min_bits=3072):

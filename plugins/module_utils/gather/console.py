@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.common import (
     file_mode,
     files_in,
     read_text,

@@ -18,7 +18,7 @@ Debian, and none is invented here.
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
     Control, expect, failed, not_applicable, passed)
 
 AREA = "kvm_host"

@@ -8,7 +8,7 @@ Facts: ``audit_facts.patching`` (gather_patching.py).
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.controls import (
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
     Control,
     expect,
     failed,

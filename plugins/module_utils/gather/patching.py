@@ -17,8 +17,8 @@ import os
 import re
 import time
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.gather_common import read_text, unit_file_state
-from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.common import read_text, unit_file_state
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
     apt_sources,
     classify_update,

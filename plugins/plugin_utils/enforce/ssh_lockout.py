@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import fnmatch
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.ssh_keys import base_key_type
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_keys import base_key_type
 
 # The signature algorithms through which a key of a given type can log in.
 _RSA_ALGORITHMS = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")

@@ -16,7 +16,7 @@ leave the reserve free.
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.module_utils.sizes import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import (
     SizeError, format_size, parse_size)
 
 DROPIN_NAME = "50-startsecure-memory-limits.conf"

@@ -13,7 +13,9 @@ import os
 
 import pytest
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls, controls_kvm
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import kvm as controls_kvm
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "hypervisor")
 
