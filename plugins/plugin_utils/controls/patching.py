@@ -15,7 +15,7 @@ from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.bas
     not_applicable,
     passed,
 )
-from ansible_collections.startsecure.hardening.plugins.module_utils.patching_origins import (
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
     any_match,
     compile_patterns,
