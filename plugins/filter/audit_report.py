@@ -43,6 +43,12 @@ options:
   today:
     description: The date waivers are judged on (YYYY-MM-DD); default today on the controller.
     type: str
+  waiver_max_days:
+    description:
+      - The longest a waiver may live, from its C(granted) date or else from O(today); a waiver
+        that expires later is refused (the policy's annual review by default).
+    type: int
+    default: 365
   title:
     description: Title of the HTML report.
     type: str
@@ -82,7 +88,13 @@ _value:
       type: list
       elements: dict
     json:
-      description: The result as JSON text (what the next run reads as previous).
+      description: The result of this run as JSON text.
+      type: str
+    baseline:
+      description:
+        - What the next run should read as previous (JSON text) - this result, plus the previous
+          findings of every host and area that this run did not audit (C(--limit), O(areas)),
+          so a limited run never overwrites the baseline of the others.
       type: str
     junit:
       description: JUnit XML, one testcase per host and control.
@@ -115,26 +127,30 @@ def _plain(value):
 
 
 def render(hosts, controls, threshold="high", waivers=None, previous=None, areas=None, today=None,
-           title="startsecure.hardening audit"):
+           title="startsecure.hardening audit", waiver_max_days=365):
     try:
         prev = previous if isinstance(previous, dict) else report.load_previous(previous)
+        prev = _plain(prev) if prev else None
         result = report.build_result(_plain(hosts), controls, threshold=threshold, waivers=_plain(waivers or []),
-                                     previous=_plain(prev) if prev else None, areas=list(areas) if areas else None,
-                                     today=today or None)
+                                     previous=prev, areas=list(areas) if areas else None,
+                                     today=today or None, waiver_max_days=int(waiver_max_days))
+        baseline = report.baseline(result, prev)
     except (ControlError, WaiverError, report.ReportError) as exc:
         raise AnsibleFilterError("audit_report: %s" % exc) from None
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("audit_report: waiver_max_days must be a number of days: %s" % exc) from None
     return {"result": result, "passed": result["passed"], "failing": result["failing"],
-            "json": report.to_json(result), "junit": report.to_junit(result),
+            "json": report.to_json(result), "baseline": report.to_json(baseline), "junit": report.to_junit(result),
             "html": report.to_html(result, title=title), "text": report.to_text(result)}
 
 
 def audit_report(hosts, threshold="high", waivers=None, previous=None, areas=None, today=None,
-                 title="startsecure.hardening audit"):
+                 title="startsecure.hardening audit", waiver_max_days=365):
     if not isinstance(hosts, dict):
         raise AnsibleFilterError("audit_report: the input must be a dict of host name to gathered facts, got %s"
                                  % type(hosts).__name__)
     return render(hosts, catalog.CONTROLS, threshold=threshold, waivers=waivers, previous=previous, areas=areas,
-                  today=today, title=title)
+                  today=today, title=title, waiver_max_days=waiver_max_days)
 
 
 class FilterModule(object):
