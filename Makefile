@@ -18,9 +18,9 @@ export PY_COLORS := 0
 
 
 .PHONY: test venv host-tools docker images collection-link unit lint sanity molecule \
-        $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
+        $(addprefix molecule-,$(SCENARIOS)) build install-check ee demo bench clean
 
-test: docker venv images unit lint sanity install-check molecule
+test: docker venv images unit lint sanity install-check ee molecule
 	@echo "make test: all steps passed"
 
 venv: $(VENV)/.stamp
@@ -85,6 +85,13 @@ install-check: build
 	  $(BIN)/ansible-doc -t $$t $$names > /dev/null || exit 1; \
 	  echo "install-check: $$t documentation renders: $$names"; \
 	done
+
+# The execution environment built with ansible-builder on a local base image and run as
+# AWX runs it (ansible-runner, process isolation): its audit must equal the venv's.
+# The image is cached by a hash of its inputs; `python3 tools/ee.py --rebuild` times a
+# build from nothing.
+ee: venv images build collection-link
+	$(BIN)/python tools/ee.py
 
 clean:
 	rm -rf build tests/output
