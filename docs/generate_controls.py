@@ -1,4 +1,4 @@
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write docs/controls.md from the controls catalog (plugins/plugin_utils/catalog.py).
 
     python3 docs/generate_controls.py          # rewrite docs/controls.md
@@ -6,6 +6,9 @@
 
 tests/unit/test_docs_controls.py runs the check, so the table cannot drift from the code.
 """
+
+from __future__ import annotations
+
 import argparse
 import os
 import sys

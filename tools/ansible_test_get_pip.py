@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Stand-in for the pip bootstrap script that ansible-test downloads for its sanity venvs.
 
 ansible-test creates a venv per sanity test and bootstraps pip in it with a
@@ -9,6 +10,9 @@ ansible-test's cache under the name it looks for
 same job offline: ``ensurepip`` installs the pip wheel bundled with Python, which then
 installs the pinned pip that ansible-test asked for from the package index.
 """
+
+from __future__ import annotations
+
 import ensurepip
 import os
 import re

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark (`make bench`): how long an audit and a hardening run take.
 
 (a) The audit playbook (check mode) against N fresh Debian 12 containers, N = 1, 5, 20:
@@ -10,6 +11,9 @@ The containers are created here (names bench-*) and removed at the end unless --
 Numbers depend on the machine and its load; they are printed, not asserted.
 Usage: python3 tools/bench.py [--sizes 1,5,20] [--forks 10] [--keep] [--skip-harden]
 """
+
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -19,11 +23,10 @@ import sys
 import tempfile
 import time
 
+import containers
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".venv", "bin")
 IMAGE = "startsecure-test/debian12:current"
-CGROUP = ["--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-          "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp"]
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 
 
@@ -32,58 +35,22 @@ def say(message):
 
 
 def env():
-    values = dict(os.environ)
-    values["PATH"] = BIN + os.pathsep + values.get("PATH", "")
-    values["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, "build", "collections")
-    values["ANSIBLE_FORCE_COLOR"] = "0"
-    return values
+    return containers.environment()
 
 
 def docker(*args, check=True):
-    proc = subprocess.run(["docker"] + list(args), capture_output=True, text=True, check=False)
-    if check and proc.returncode != 0:
-        sys.exit("bench: docker %s failed: %s" % (" ".join(args[:3]), proc.stderr.strip()))
-    return proc
+    return containers.docker(*args, check=check, who="bench")
 
 
 def start(name):
-    if docker("inspect", name, check=False).returncode == 0:
-        docker("start", name, check=False)
-        return
-    docker("run", "-d", "--name", name, "--hostname", name, "--label", "startsecure.bench=1", *CGROUP, IMAGE,
-           "/lib/systemd/systemd")
+    containers.run_systemd(name, IMAGE, "startsecure.bench", who="bench")
 
 
 def wait(names, timeout=600):
-    """Wait until systemd runs in every container, restarting containers whose systemd quit.
-
-    A systemd container that exits at once (status 255) usually ran out of inotify
-    instances: every systemd takes a few, and fs.inotify.max_user_instances (often 128)
-    is shared by all containers of the machine. Such a container is started again when
-    others have settled; the message says so if it never comes up.
-    """
-    deadline = time.time() + timeout
-    pending = list(names)
-    restarts = dict((n, 0) for n in names)
-    while pending and time.time() < deadline:
-        still = []
-        for name in pending:
-            running = docker("inspect", "-f", "{{.State.Running}}", name, check=False).stdout.strip() == "true"
-            if not running:
-                restarts[name] += 1
-                docker("start", name, check=False)
-                still.append(name)
-                continue
-            if docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip() not in ("running", "degraded"):
-                still.append(name)
-        pending = still
-        if pending:
-            time.sleep(3)
-    again = sorted(n for n, count in restarts.items() if count)
+    """Wait until systemd runs in every container (see containers.wait_for_systemd)."""
+    again = containers.wait_for_systemd(names, timeout, who="bench")
     if again:
         say("restarted %s (systemd exited at start: inotify instances are shared by every container)" % ", ".join(again))
-    if pending:
-        sys.exit("bench: systemd did not boot in %s (check fs.inotify.max_user_instances)" % ", ".join(pending))
 
 
 def inventory(names, group, directory):

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lab demo (`make demo`): audit, harden, audit again, and show the difference.
 
 From nothing (the Makefile's venv, docker and images targets ran first) it starts a
@@ -15,33 +16,24 @@ community.docker.docker connection plugin; the inventory is written here.
 
 Usage: python3 tools/demo.py [--clean]    (--clean removes the demo containers and stops)
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess
 import sys
 import time
 
+import containers
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "demo-output")
 LAB = os.path.join(OUT, "lab")
-BIN = os.path.join(ROOT, ".venv", "bin")
-CGROUP = ["--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-          "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp"]
-# libvirt raises QEMU's memlock rlimit to a guest's memtune hard limit, which nothing in
-# a container may do; this profile allows every call and answers "success" to calls
-# that SET nproc/nofile/memlock (ENVIRONMENT.md, way (b); as in molecule/kvm_host).
-SECCOMP = {"defaultAction": "SCMP_ACT_ALLOW",
-           "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-           "syscalls": [rule for res in (6, 7, 8) for rule in (
-               {"names": ["prlimit64"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0,
-                "args": [{"index": 1, "value": res, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 0, "op": "SCMP_CMP_NE"}]},
-               {"names": ["setrlimit"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0,
-                "args": [{"index": 0, "value": res, "op": "SCMP_CMP_EQ"}]})]}
 HOSTS = {
-    "demo-kvm": {"image": "startsecure-test/kvm-debian12:current", "group": "kvm_hosts",
-                 "args": ["--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=" + os.path.join(LAB, "seccomp.json")],
+    "demo-kvm": {"image": "startsecure-test/kvm-debian12:current", "group": "kvm_hosts", "kvm": True,
                  "vars": {"kvm_host_admins": ["virtadmin"]}},
-    "demo-guest": {"image": "startsecure-test/debian12:current", "group": "guests", "args": [], "vars": {}},
+    "demo-guest": {"image": "startsecure-test/debian12:current", "group": "guests", "kvm": False, "vars": {}},
 }
 
 
@@ -54,54 +46,12 @@ def die(message):
     sys.exit(1)
 
 
-def docker(*args, check=True, capture=True):
-    proc = subprocess.run(["docker"] + list(args), capture_output=capture, text=True, check=False)
-    if check and proc.returncode != 0:
-        die("docker %s failed: %s" % (" ".join(args[:3]), (proc.stderr or "").strip()))
-    return proc
+def docker(*args, check=True):
+    return containers.docker(*args, check=check, who="demo")
 
 
 def environment():
-    env = dict(os.environ)
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, "build", "collections")
-    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
-    env["ANSIBLE_HOST_KEY_CHECKING"] = "False"
-    env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "yaml"
-    return env
-
-
-def ensure_collection_link():
-    link = os.path.join(ROOT, "build", "collections", "ansible_collections", "startsecure", "hardening")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
-def ensure_container(name, spec):
-    state = docker("inspect", "-f", "{{.State.Running}}", name, check=False)
-    if state.returncode == 0:
-        if state.stdout.strip() != "true":
-            say("starting the existing container %s" % name)
-            docker("start", name)
-        else:
-            say("reusing the running container %s" % name)
-        return
-    if docker("image", "inspect", spec["image"], check=False).returncode != 0:
-        die("image %s is missing: run `make images` (or `python3 tools/images.py build`)" % spec["image"])
-    say("creating %s from %s" % (name, spec["image"]))
-    docker("run", "-d", "--name", name, "--hostname", name, "--label", "startsecure.demo=1",
-           *(CGROUP + spec["args"]), spec["image"], "/lib/systemd/systemd")
-
-
-def wait_for_systemd(name, timeout=180):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        proc = docker("exec", name, "systemctl", "is-system-running", check=False)
-        if proc.stdout.strip() in ("running", "degraded"):
-            return
-        time.sleep(2)
-    die("systemd in %s did not finish booting within %ds" % (name, timeout))
+    return containers.environment(ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_CALLBACK_RESULT_FORMAT="yaml")
 
 
 def write_inventory():
@@ -170,13 +120,12 @@ def main():
         say("removed the demo containers; demo-output/ is kept")
         return
     os.makedirs(LAB, exist_ok=True)
-    with open(os.path.join(LAB, "seccomp.json"), "w") as handle:
-        json.dump(SECCOMP, handle)
-    ensure_collection_link()
+    containers.ensure_collection_link()
     for name, spec in HOSTS.items():
-        ensure_container(name, spec)
-    for name in HOSTS:
-        wait_for_systemd(name)
+        say("starting %s from %s" % (name, spec["image"]))
+        containers.run_systemd(name, spec["image"], "startsecure.demo",
+                               containers.kvm_args(LAB) if spec["kvm"] else (), who="demo")
+    containers.wait_for_systemd(list(HOSTS), timeout=180, who="demo")
     inventory = write_inventory()
     logs = os.path.join(OUT, "logs")
     os.makedirs(logs, exist_ok=True)

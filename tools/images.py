@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the local test images (no registry is reachable here) and cache them by recipe.
 
 A recipe is a JSON file in tools/images/. An image is either debootstrapped from a
@@ -11,6 +12,9 @@ gives a new tag and an unchanged one is reused. A stable alias ``<name>:current`
 Usage: images.py [build] [NAME ...]   (default: every recipe)
        images.py tag NAME             (print the hashed tag)
 """
+
+from __future__ import annotations
+
 import hashlib
 import json
 import os

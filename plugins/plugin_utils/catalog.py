@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The full controls catalog: every area's CONTROLS, imported by name.
 
 No discovery at run time: the catalog is exactly the areas listed here. Add an area

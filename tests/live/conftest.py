@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the collection resolvable (build/collections link) for the live tests, as tests/unit does."""
+
+from __future__ import annotations
+
 import os
 import sys
 

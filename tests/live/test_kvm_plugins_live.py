@@ -1,11 +1,15 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The KVM plugins for real: a container of startsecure-test/kvm-debian12 (libvirt 9.0, QEMU 7.2
 under TCG) with a tiny running domain, driven through `ansible` with the docker connection.
 
 Run:  .venv/bin/pytest -q tests/live   (about a minute; needs Docker and the image from
 `make images`; skipped otherwise). The container is named kvmplugins-live-<pid> and removed
-at the end. The memory limit is applied live (ENVIRONMENT.md way (a)): a domain DEFINED with
+at the end. The memory limit is applied live (docs/testing.md, libvirt in a container): a domain DEFINED with
 a hard limit cannot start in a container without the seccomp trick, so config=false here.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import shutil

@@ -1,4 +1,7 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Public test keys made with ssh-keygen for these tests (public halves only)."""
+
+from __future__ import annotations
 
 ED25519 = (
     "ssh-ed25519 "

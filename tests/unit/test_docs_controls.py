@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """docs/controls.md is generated from the catalog; this fails when they drift apart."""
+
+from __future__ import annotations
+
 import importlib.util
 import os
 

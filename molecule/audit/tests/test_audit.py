@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The audit, run from the controller against the hardened Molecule guest.
 
 1. It passes every control that can pass in a container, in check mode, and it changes
@@ -13,6 +14,9 @@
    file still parses and names it (escaped), the HTML too.
 5. The reports can live on another host (audit_report_host) in a persistent directory.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

@@ -1,8 +1,11 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Console hardening, proven by behaviour in the converged containers.
 
 The containers were prepared with a known root password, alice (in the su group
 `wheel`) and bob (not in it), and pamtester to drive the real PAM stacks.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """kvm_host on a Debian 12 libvirt host with two running TCG guests.
 
 What is proven here, on the host itself:
@@ -13,11 +14,13 @@ What is proven here, on the host itself:
 - hardening restarted libvirtd but no guest (same QEMU PIDs as after prepare); the
   console that needs a guest restart is reported, not fixed behind the operator's back.
 
-Memory limits: this container runs with ENVIRONMENT.md's way (b), a seccomp profile
+Memory limits: this container runs with a seccomp profile (docs/testing.md, libvirt in a container)
 (molecule.yml) that lets libvirt "raise" QEMU's memlock rlimit, so limits are stored in
 the domain definitions as on a real host and a domain DEFINED with a too-small limit
 can be started to show the cgroup killing it.
 """
+
+from __future__ import annotations
 
 import json
 import os

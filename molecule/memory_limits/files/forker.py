@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A bounded fork bomb: tries to start WANTED sleeping children and reports how many it got.
 
 Usage: forker.py WANTED
@@ -6,6 +7,9 @@ Each child sleeps at most 20 s. The parent stops at the first fork the kernel re
 (EAGAIN: the pids controller's TasksMax is reached) or at WANTED, prints JSON
 {"wanted", "started", "refused"}, then kills and reaps every child. Never unbounded.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import signal

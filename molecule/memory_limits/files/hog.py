@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A bounded memory leak: the attack the memory_limits role contains.
 
 Usage: hog.py LIMIT_MIB PROGRESS_FILE
@@ -9,6 +10,9 @@ After every step it atomically rewrites PROGRESS_FILE (JSON): how far it got, wh
 cgroups it runs in and as which user, so a test can read the result even when the
 kernel's OOM killer ends the process.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import sys

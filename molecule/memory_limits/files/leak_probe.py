@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a leak and check that sshd keeps answering on 127.0.0.1:22 while it runs.
 
 Usage: leak_probe.py PROGRESS_FILE -- COMMAND...
@@ -9,6 +10,9 @@ held, whether it finished, its cgroups), and the banner reads taken while the le
 still ran (ok and failed, with the failures' reasons). Bounded in time: the command
 is killed after 120 s. Traffic goes to 127.0.0.1 only.
 """
+
+from __future__ import annotations
+
 import json
 import socket
 import subprocess

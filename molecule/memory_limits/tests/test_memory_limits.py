@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The attack the memory_limits role exists for, reproduced.
 
 A workload leaks memory until it is stopped. With the role applied the kernel
@@ -12,6 +13,8 @@ more than 200 sleeping children), so the machine running the tests is never at r
 Limits (molecule/memory_limits/vars/limits.yml): leaky.service 96M, workload.slice 160M,
 user.slice 200M, each user-UID.slice 128M and TasksMax 50.
 """
+
+from __future__ import annotations
 
 import json
 import os

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Verify the patching role on hosts whose updates the test controls.
 
 prepare.yml built local repositories: startsecure-hello 2.0 in "<codename>-security"
@@ -19,6 +20,9 @@ instances at the same time, and records what it saw; the tests then judge the re
   6. the whole fleet playbook (every area, not only patching_apply) on demand with the on-demand
      reboot allowed -> the unattended configuration is byte for byte what converge wrote
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

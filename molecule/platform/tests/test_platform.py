@@ -1,9 +1,12 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every role of the collection relies on in the test containers.
 
 If the environment regresses (systemd not PID 1, a degraded boot, memory cgroup limits
 no longer enforced), this scenario fails before any role scenario gives a confusing
 result.
 """
+
+from __future__ import annotations
 
 import re
 

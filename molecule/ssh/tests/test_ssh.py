@@ -1,8 +1,12 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Verify the ssh role from outside, the way an attacker and an admin see the host.
 
 Every test talks to the container's real sshd: over the port Docker published on
 127.0.0.1 (ssh, ssh-audit) or by running the role again with side variables.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import shutil

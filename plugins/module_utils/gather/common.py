@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Small read-only helpers the audit gatherers share: files, systemd properties, containers.
 
 Every helper swallows "not there" (a missing file is a fact, not an error) and never
@@ -39,18 +38,7 @@ def files_in(pattern):
 
 def systemctl_show(module, unit, properties):
     """Properties of a unit as a dict (empty when systemctl is missing or fails)."""
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return {}
-    rc, out, err = module.run_command([systemctl, "show", "--no-pager", "-p", ",".join(properties), unit])
-    if rc != 0:
-        return {}
-    values = {}
-    for line in out.splitlines():
-        if "=" in line:
-            key, value = line.split("=", 1)
-            values[key] = value
-    return values
+    return systemctl_show_many(module, [unit], properties)[unit]
 
 
 def systemctl_show_many(module, units, properties):

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gather what the console controls judge: Ctrl-Alt-Del, rescue/emergency login, idle
 shell timeout, banners, sudo defaults and rules, su restriction, bootloader password."""
 

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gather the state of a KVM/libvirt host: what hypervisor_facts returns.
 
 Everything goes through a :class:`System` (files under a root, commands through a
@@ -17,6 +16,7 @@ import pwd
 import re
 import stat
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_qemu
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain
 
@@ -128,6 +128,13 @@ class System:
             if os.access(self.path(os.path.join(directory, name)), os.X_OK):
                 return os.path.join(directory, name)
         return None
+
+
+def gather_with_module(module, uri="qemu:///system", run_virt_host_validate=True):
+    """:func:`gather` on the live host, commands through the module, in the C locale."""
+    def run(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+    return gather(System("/", run), libvirt_module=load_libvirt(), uri=uri, run_virt_host_validate=run_virt_host_validate)
 
 
 def load_libvirt():
@@ -430,13 +437,8 @@ def gather_machine_slice(system, units):
 
 
 def deleted_qemu_binaries(system):
-    found = []
-    for exe in system.glob("/proc/[0-9]*/exe"):
-        target = system.readlink(exe)
-        if target and "qemu" in os.path.basename(target.split(" (deleted)")[0]) and target.endswith(" (deleted)"):
-            pid = exe.split("/")[2]
-            found.append({"pid": int(pid), "exe": target})
-    return found
+    """QEMU processes whose executable an upgrade replaced (see gather/processes.py)."""
+    return stale_qemu(system.path("/proc"))
 
 
 def process_rss_kib(system, pid):
@@ -496,23 +498,22 @@ def domains_from_api(conn, secure_flag):
     return domains
 
 
+def _parsed_domains(system, pattern, errors):
+    """Each domain XML file matching pattern, parsed; a broken file is an error, not a stop."""
+    for path in system.glob(pattern):
+        try:
+            yield libvirt_domain.parse_domain_xml(system.read(path) or "")
+        except libvirt_domain.DomainXMLError as exc:
+            errors.append("%s: %s" % (path, exc))
+
+
 def domains_from_files(system, errors):
     """Without the API: the status XML of running domains, the definitions of the others."""
     domains = {}
-    for path in system.glob("/run/libvirt/qemu/*.xml"):
-        try:
-            summary = libvirt_domain.parse_domain_xml(system.read(path) or "")
-        except libvirt_domain.DomainXMLError as exc:
-            errors.append("%s: %s" % (path, exc))
-            continue
+    for summary in _parsed_domains(system, "/run/libvirt/qemu/*.xml", errors):
         summary["persistent"] = None
         domains[summary["name"]] = summary
-    for path in system.glob("/etc/libvirt/qemu/*.xml"):
-        try:
-            summary = libvirt_domain.parse_domain_xml(system.read(path) or "")
-        except libvirt_domain.DomainXMLError as exc:
-            errors.append("%s: %s" % (path, exc))
-            continue
+    for summary in _parsed_domains(system, "/etc/libvirt/qemu/*.xml", errors):
         if summary["name"] in domains:
             domains[summary["name"]]["persistent"] = True
             continue

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read and edit libvirt's configuration files (qemu.conf, libvirtd.conf, virtqemud.conf...).
 
 The grammar is libvirt's own (src/util/virconf.c), so what this module accepts is what

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a libvirt domain XML into the summary the KVM controls judge.
 
 Accepts a plain ``<domain>`` (virsh dumpxml, /etc/libvirt/qemu/NAME.xml) or libvirt's

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What still runs old code: parse needrestart's output and scan /proc for stale QEMU.
 
 ``needrestart -b`` (batch mode) prints one ``KEY: value`` line per finding::
@@ -23,17 +22,11 @@ binary) appear only in the list-mode text, under the heading
 `` 'NAME' with pid PID``. :func:`parse_needrestart` therefore reads both forms, so a
 caller may feed it the batch output, the list-mode output, or both concatenated.
 
-:func:`scan_stale_qemu` finds the same guests without needrestart, and more: a
-``qemu-system-*`` process whose ``/proc/PID/exe`` link ends in `` (deleted)`` runs a
-binary that an upgrade has replaced, and one whose ``/proc/PID/maps`` shows a deleted
-library or QEMU module (an upgraded libc, libgnutls or ``qemu-block-*``) runs replaced
-code just the same (the guest keeps the old, possibly vulnerable, code until it is
-restarted or migrated).
+``gather/processes.py`` finds the same guests without needrestart (``stale_qemu``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 # needrestart's kernel status numbers (NEEDRESTART-KSTA), from NeedRestart::Kernel.
@@ -53,8 +46,6 @@ MICROCODE_STATUS = {
 _BATCH_LINE = re.compile(r"^NEEDRESTART-(?P<key>[A-Z]+):\s?(?P<value>.*)$")
 _GUEST_HEADING = "VM guests are running outdated hypervisor (qemu) binaries"
 _GUEST_LINE = re.compile(r"^\s*'(?P<name>.*)' with pid (?P<pid>\d+)\s*$")
-_QEMU_NAME = re.compile(r"^qemu-system-[\w.-]+$")
-_DELETED = " (deleted)"
 
 
 class NeedrestartParseError(ValueError):
@@ -176,14 +167,6 @@ def _append_unique(items, value):
         items.append(value)
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
 def guest_name_from_cmdline(args):
     """The libvirt guest name from a QEMU command line (``-name guest=NAME,...``)."""
     for index, arg in enumerate(args):
@@ -196,72 +179,3 @@ def guest_name_from_cmdline(args):
             if "=" not in first:
                 return first
     return None
-
-
-def replaced_mappings(maps_text, limit=20):
-    """Files a process still maps although they were deleted (replaced) on disk.
-
-    ``/proc/PID/maps`` lines end in the path, then `` (deleted)`` once the file was unlinked:
-    an upgrade that replaced a shared library or a QEMU module (``.../qemu/block-*.so``)
-    leaves the running process on the old, possibly vulnerable, copy.
-    """
-    found = []
-    for line in (maps_text or "").splitlines():
-        if not line.endswith(_DELETED):
-            continue
-        parts = line.split(None, 5)
-        if len(parts) < 6 or not parts[5].startswith("/"):
-            continue
-        path = parts[5][: -len(_DELETED)]
-        # SysV/POSIX shared memory and memfd segments are "deleted" files by nature
-        if path.startswith(("/SYSV", "/dev/shm/", "/memfd:")):
-            continue
-        if path not in found and len(found) < limit:
-            found.append(path)
-    return found
-
-
-def scan_stale_qemu(proc_root="/proc"):
-    """List ``qemu-system-*`` processes that still run replaced code.
-
-    A guest runs old code when its QEMU binary was replaced on disk (``/proc/PID/exe`` ends in
-    `` (deleted)``) OR when a library or QEMU module it loaded was (``/proc/PID/maps``):
-    either way it keeps the old code until it is restarted or migrated.
-
-    Returns a list of ``{"pid", "exe", "name", "cgroup", "replaced_binary", "replaced_libraries"}``
-    dicts sorted by pid; ``name`` is the guest name from ``-name guest=...`` (None when absent).
-    Processes that vanish while scanning, or whose links cannot be read (permissions), are skipped.
-    """
-    stale = []
-    try:
-        entries = os.listdir(proc_root)
-    except OSError:
-        return stale
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        base = os.path.join(proc_root, entry)
-        try:
-            exe = os.readlink(os.path.join(base, "exe"))
-        except OSError:
-            continue
-        replaced_binary = exe.endswith(_DELETED)
-        path = exe[: -len(_DELETED)] if replaced_binary else exe
-        if not _QEMU_NAME.match(os.path.basename(path)):
-            continue
-        libraries = replaced_mappings((_read(os.path.join(base, "maps")) or b"").decode("utf-8", "replace"))
-        if not replaced_binary and not libraries:
-            continue
-        cmdline = _read(os.path.join(base, "cmdline")) or b""
-        args = [a.decode("utf-8", "replace") for a in cmdline.split(b"\0") if a]
-        cgroup = (_read(os.path.join(base, "cgroup")) or b"").decode("utf-8", "replace")
-        unified = [line.split(":", 2)[2] for line in cgroup.splitlines() if line.startswith("0::")]
-        stale.append({
-            "pid": int(entry),
-            "exe": path,
-            "name": guest_name_from_cmdline(args),
-            "cgroup": unified[0] if unified else None,
-            "replaced_binary": replaced_binary,
-            "replaced_libraries": libraries,
-        })
-    return sorted(stale, key=lambda item: item["pid"])

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which updates are security updates: unattended-upgrades' origin patterns, in Python.
 
 An origin pattern is the string unattended-upgrades reads from
@@ -11,7 +10,7 @@ Keys: ``origin``/``o``, ``label``/``l``, ``archive``/``a``/``suite``, ``codename
 literal comma; ``${distro_id}`` and ``${distro_codename}`` are replaced first.
 
 The patching role writes the same list into the unattended-upgrades configuration and
-hands it to ``patch_facts``, so "what the audit calls a security update" and "what the
+hands it to ``patch_facts`` and ``audit_facts``, so "what the audit calls a security update" and "what the
 automatic upgrade installs" come from one variable and cannot drift apart.
 
 Everything here works on plain dicts, so it is unit-tested without python3-apt:
@@ -21,6 +20,13 @@ an origin is ``{"origin", "label", "archive", "codename", "component", "site"}``
 from __future__ import annotations
 
 import fnmatch
+
+# Debian's security archive: "<codename>-security" since Debian 11, "<codename>" labelled
+# Debian-Security before. The modules' default; the patching role passes its own list.
+DEBIAN_SECURITY_ORIGINS = [
+    "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
+    "origin=Debian,codename=${distro_codename},label=Debian-Security",
+]
 
 KEYS = {
     "o": "origin",

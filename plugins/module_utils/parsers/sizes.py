@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Memory sizes: parse "512M", "1.5GiB", "25%" into bytes and format bytes back.
 
 Units follow systemd and libvirt, which the roles feed: a bare letter and the

@@ -1,12 +1,8 @@
-# -*- coding: utf-8 -*-
-# Copyright: startsecure engineers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parse sshd's effective settings (sshd -T), its Include lines, /etc/ssh/moduli
 and OpenSSH version strings. Pure functions, shared by ssh_facts and the tests."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
 

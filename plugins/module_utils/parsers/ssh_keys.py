@@ -1,6 +1,4 @@
-# -*- coding: utf-8 -*-
-# Copyright: startsecure engineers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parse OpenSSH public keys and authorized_keys lines without calling ssh-keygen.
 
 Pure functions: the ssh_facts module uses them on the target, unit tests use them
@@ -8,9 +6,7 @@ without any host. A key's size is read from its wire-format blob, so an RSA key 
 2048 bits is recognised as too small even when its comment says otherwise.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import base64
 import binascii

@@ -1,10 +1,10 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The controls mechanism: a control judges gathered facts and yields a finding.
 
-Every area (kvm_host, ssh, console, patching, memory_limits, ...) declares its controls
-in ``controls/<area>.py`` as a list ``CONTROLS`` of :class:`Control`; ``catalog.py``
-imports every area statically and is
+Every area (kvm_host, ssh, console, patching, memory_limits, ...) writes what its
+controls ask and why in ``controls/<area>.yml`` and their checks in ``controls/<area>.py``,
+which builds its list ``CONTROLS`` of :class:`Control` with :func:`load` (through the one
+:func:`factory`); ``catalog.py`` imports every area statically and is
 the one list the modules, filters, Molecule verifiers and the audit playbook share.
 
 Judging is a pure function of the facts, so each control is unit-tested on recorded
@@ -21,6 +21,11 @@ A finding is a plain dict (JSON-ready)::
 """
 
 from __future__ import annotations
+
+import os
+import sys
+
+import yaml
 
 PASS = "pass"
 FAIL = "fail"
@@ -144,6 +149,60 @@ class Control:
         finding["evidence"] = result.evidence
         finding["needs_restart"] = bool(result.needs_restart)
         return finding
+
+
+def factory(area, source, role=None, wrap=None):
+    """The one way an area declares its controls.
+
+    ``control = factory("ssh", "ssh")`` gives a function that takes the id, title and
+    severity, and everything else by keyword::
+
+        control("SSH-001", "Root cannot log in over SSH", "high",
+                rationale="...", references=[...], variable="ssh_permit_root_login",
+                check=fn, tags=("login",), role="ssh", note="...")
+
+    ``role`` (default: the area) and ``variable`` name the remediation; every control is
+    tagged with its area and its lower-case id, plus ``tags``. ``wrap`` decorates every
+    check of the area (the KVM area makes its controls not_applicable without libvirt).
+    """
+    def control(cid, title, severity, *, rationale, references, variable, check, tags=(), role=role or area,
+                note=None):
+        remediation = {"role": role, "variable": variable}
+        if note:
+            remediation["note"] = note
+        return Control(id=cid, title=title, area=area, severity=severity, rationale=rationale,
+                       references=references, remediation=remediation, source=source,
+                       check=wrap(check) if wrap else check, tags=(area, cid.lower()) + tuple(tags))
+    return control
+
+
+def load(module_name, area, source, role=None, wrap=None):
+    """The controls of an area: their text from ``<module>.yml`` beside the module, their
+    checks from the module itself.
+
+    Each entry of the YAML file's ``controls`` list gives ``id``, ``title``, ``severity``,
+    ``rationale``, ``references``, ``variable`` and optionally ``tags``, ``role`` and
+    ``note``; ``check`` names a function of the module, or ``{factory: {argument:
+    value}}`` calls one of its check factories. Call it as the module's last statement:
+    ``CONTROLS = load(__name__, AREA, SOURCE)``.
+    """
+    module = sys.modules[module_name]
+    path = os.path.splitext(module.__file__)[0] + ".yml"
+    with open(path, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)["controls"]
+    names = vars(module)
+    control = factory(area, source, role, wrap)
+    controls = []
+    for entry in entries:
+        entry = dict(entry)
+        spec = entry.pop("check")
+        if isinstance(spec, dict):
+            (name, arguments), = spec.items()
+            check = names[name](**arguments)
+        else:
+            check = names[spec]
+        controls.append(control(entry.pop("id"), entry.pop("title"), entry.pop("severity"), check=check, **entry))
+    return controls
 
 
 def index(controls):

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The console controls (CON-001..): local and console access, sudo and su.
 
 Facts: ``audit_facts.console`` (gather_console.py).
@@ -10,8 +9,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
-    Control,
     expect,
+    load,
     failed,
     not_applicable,
     passed,
@@ -19,8 +18,6 @@ from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.bas
 
 AREA = "console"
 SOURCE = "console"
-_CIS = "CIS Debian Linux 12 Benchmark"
-_STIG = "DISA STIG Ubuntu/Debian"
 # Escapes agetty expands to the OS name, release, version or machine; and plain OS names.
 _DISCLOSING = re.compile(r"\\[rsvmo]|debian|ubuntu|gnu/linux|red hat|centos|rocky|alma", re.I)
 
@@ -156,52 +153,4 @@ def _bootloader(src, facts):
                   "%s: superusers %s, password_pbkdf2 %s" % (boot["config"], boot.get("superusers"), boot.get("password_pbkdf2")))
 
 
-def _ctl(cid, title, severity, rationale, references, variable, check, note=None):
-    remediation = {"role": "console", "variable": variable}
-    if note:
-        remediation["note"] = note
-    return Control(id=cid, title=title, area=AREA, severity=severity, rationale=rationale, references=references,
-                   remediation=remediation, source=SOURCE, check=check, tags=("console", cid.lower()))
-
-
-CONTROLS = [
-    _ctl("CON-001", "Ctrl-Alt-Del does not reboot", "medium",
-         "Anyone at the console (or a VNC/serial session of a guest) could reboot the system.",
-         [_CIS + " 1.x (ctrl-alt-del.target)", _STIG + " V-238209"], "console_ctrlaltdel_enabled", _ctrl_alt_del),
-    _ctl("CON-002", "Rescue and emergency mode ask for root's password", "high",
-         "Single-user mode without authentication is root for anyone at the console.",
-         [_CIS + " 1.4.3", "NIST SP 800-53 AC-3"], "console_rescue_enabled", _rescue),
-    _ctl("CON-003", "The debug shell cannot be started", "high",
-         "debug-shell.service gives a password-less root shell on tty9.",
-         ["systemd-debug-generator(8)", "NIST SP 800-53 CM-7"], "console_rescue_enabled", _debug_shell),
-    _ctl("CON-004", "Root logs in only on the listed consoles", "medium",
-         "Root on every terminal (including serial and virtual consoles of guests) widens who can guess its password.",
-         [_CIS + " 5.x (root login restricted to system console)", "pam_access(8)"], "console_root_login_ttys",
-         _root_login, note="with console_root_login_enabled"),
-    _ctl("CON-005", "Idle login shells end", "low",
-         "An abandoned logged-in shell is an open door for anyone passing by.",
-         [_CIS + " 5.4.x (TMOUT)", _STIG + " V-238207"], "console_tmout", _tmout),
-    _ctl("CON-006", "Login banners carry policy, not the OS version", "low",
-         "Banners naming the OS and release help an attacker pick exploits; a policy text supports prosecution.",
-         [_CIS + " 1.7.1-1.7.3"], "console_banner", _banners),
-    _ctl("CON-007", "sudo runs commands in a pseudo-terminal", "medium",
-         "Without use_pty a command run by sudo can keep running and inject into the terminal after sudo exits.",
-         [_CIS + " 5.3.2"], "console_sudo_enabled", _sudo_flag("use_pty")),
-    _ctl("CON-008", "sudo keeps its own log file", "low",
-         "A dedicated sudo log makes privileged actions easy to review.",
-         [_CIS + " 5.3.3"], "console_sudo_logfile", _sudo_flag("logfile", wanted="any")),
-    _ctl("CON-009", "sudo always asks for a password", "high",
-         "NOPASSWD turns any compromise of the account into root.",
-         [_CIS + " 5.3.4", _STIG + " V-238205"], "console_sudo_principals", _sudo_nopasswd,
-         note="remove NOPASSWD/!authenticate rules from sudoers"),
-    _ctl("CON-010", "sudo re-asks for the password after a short time", "low",
-         "A long timestamp lets anyone at an unlocked terminal use sudo without a password.",
-         [_CIS + " 5.3.5"], "console_sudo_timestamp_timeout", _sudo_timeout),
-    _ctl("CON-011", "Only a named group may use su", "medium",
-         "Unrestricted su lets any user try root's password.",
-         [_CIS + " 5.3.7"], "console_su_group", _su, note="with console_su_enabled"),
-    _ctl("CON-012", "The bootloader is password protected", "medium",
-         "Editing the kernel command line at boot (init=/bin/sh) bypasses every login.",
-         [_CIS + " 1.4.1", "NIST SP 800-53 AC-3"], "console_grub_password", _bootloader,
-         note="with console_bootloader_enabled; not applicable in containers"),
-]
+CONTROLS = load(__name__, AREA, SOURCE)

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The KVM/libvirt host controls (area ``kvm_host``), judged on hypervisor_facts.
 
 Ids are stable forever: a control that is dropped keeps its id retired, a new one
@@ -19,35 +18,12 @@ Debian, and none is invented here.
 from __future__ import annotations
 
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
-    Control, expect, failed, not_applicable, passed)
+    expect, failed, load, not_applicable, passed)
 
 AREA = "kvm_host"
 SOURCE = "hypervisor"
 LOOPBACK = ("127.0.0.1", "::1", "localhost", "127.0.0.1/8")
 
-R_REMOTE = "https://libvirt.org/remote.html"
-R_AUTH = "https://libvirt.org/auth.html"
-R_ACL = "https://libvirt.org/acl.html"
-R_DAEMONS = "https://libvirt.org/daemons.html"
-R_DRVQEMU = "https://libvirt.org/drvqemu.html"
-R_DOMAIN = "https://libvirt.org/formatdomain.html"
-R_NWFILTER = "https://libvirt.org/formatnwfilter.html"
-R_LOCKING = "https://libvirt.org/kbase/locking.html"
-R_PASSTHROUGH = "https://libvirt.org/kbase/qemu-passthrough-security.html"
-R_MIGRATION = "https://libvirt.org/migration.html"
-R_AUDIT = "https://libvirt.org/auditlog.html"
-R_QEMU_SEC = "https://www.qemu.org/docs/master/system/security.html"
-R_HWVULN = "https://docs.kernel.org/admin-guide/hw-vuln/index.html"
-R_SYSCTL_KERNEL = "https://docs.kernel.org/admin-guide/sysctl/kernel.html"
-R_SYSCTL_VM = "https://docs.kernel.org/admin-guide/sysctl/vm.html"
-R_KSM = "https://docs.kernel.org/admin-guide/mm/ksm.html"
-R_NESTED = "https://docs.kernel.org/virt/kvm/x86/running-nested-guests.html"
-R_CGROUP = "https://docs.kernel.org/admin-guide/cgroup-v2.html"
-NIST_BF1 = "NIST SP 800-125A Rev. 1, HY-BF1 (VM process isolation)"
-NIST_BF2 = "NIST SP 800-125A Rev. 1, HY-BF2 (device emulation and access control)"
-NIST_BF3 = "NIST SP 800-125A Rev. 1, HY-BF3 (privileged operations for guest VMs)"
-NIST_BF4 = "NIST SP 800-125A Rev. 1, HY-BF4 (VM lifecycle management)"
-NIST_BF5 = "NIST SP 800-125A Rev. 1, HY-BF5 (management of the hypervisor platform)"
 
 CONFINING_MODELS = ("apparmor", "selinux")
 DEFAULT_DEVICE_ACL = ("/dev/null", "/dev/full", "/dev/zero", "/dev/random", "/dev/urandom",
@@ -125,12 +101,6 @@ def _sock(h, suffix):
     return found
 
 
-def _sock_units(h, kind):
-    names = {"rw": ("libvirtd.socket", "virtqemud.socket"), "ro": ("libvirtd-ro.socket", "virtqemud-ro.socket"),
-             "admin": ("libvirtd-admin.socket", "virtqemud-admin.socket")}[kind]
-    return [(n, _unit(h, n)) for n in names if _unit_on(_unit(h, n))]
-
-
 def _loopback(address):
     return address in LOOPBACK or str(address).startswith("127.")
 
@@ -158,8 +128,17 @@ def installed(check):
     return wrapped
 
 
-def per_domain(offends, what, needs_restart=False, applies=None, none_text="no domain defined"):
-    """A control over all domains: fail listing the offenders (name: reason)."""
+def per_domain(what, needs_restart=False, applies=None, none_text="no domain defined"):
+    """Decorate ``offends(domain, h) -> reason or ""`` into a check over all domains that
+    fails listing the offenders (name: reason); ``applies(domain, h)`` picks the domains."""
+    return lambda offends: _per_domain(offends, what, needs_restart, applies, none_text)
+
+
+def _ksm_on(d, h):
+    return (h.get("ksm") or {}).get("run") == 1
+
+
+def _per_domain(offends, what, needs_restart, applies, none_text):
     def check(h, facts):
         if not h.get("installed"):
             return not_applicable("libvirt is not installed on this host")
@@ -174,6 +153,7 @@ def per_domain(offends, what, needs_restart=False, applies=None, none_text="no d
         if bad:
             return failed("%s - %s" % (what, "; ".join(bad)), needs_restart=needs_restart)
         return passed("%d domain(s) checked: %s" % (len(domains), _names(d.get("name") or "?" for d in domains)))
+    check.__name__ = offends.__name__
     return check
 
 
@@ -629,10 +609,12 @@ def c_deleted_binaries(h, facts):
 
 # per-domain offence functions: return a reason string or "" ------------------------------
 
+@per_domain("not KVM-accelerated", needs_restart=True)
 def d_type(d, h):
     return "type %s (TCG emulation, not a security boundary)" % d.get("type") if d.get("type") != "kvm" else ""
 
 
+@per_domain("unconfined", needs_restart=True)
 def d_seclabel(d, h):
     bad = []
     for label in d.get("seclabels") or []:
@@ -646,6 +628,7 @@ def d_seclabel(d, h):
     return _names(bad)
 
 
+@per_domain("console on a network address", needs_restart=True)
 def d_graphics_listen(d, h):
     q = _qemu(h)
     bad = []
@@ -659,6 +642,7 @@ def d_graphics_listen(d, h):
     return _names(bad)
 
 
+@per_domain("console without password", needs_restart=True)
 def d_graphics_password(d, h):
     bad = []
     q = _qemu(h)
@@ -674,6 +658,7 @@ def d_graphics_password(d, h):
     return _names(bad)
 
 
+@per_domain("network character device", needs_restart=True)
 def d_chardev_net(d, h):
     bad = []
     for c in d.get("chardevs") or []:
@@ -684,17 +669,20 @@ def d_chardev_net(d, h):
     return _names(bad)
 
 
+@per_domain("trusted RX filters", needs_restart=True)
 def d_trust_rx(d, h):
     return _names("%s trustGuestRxFilters=yes" % (i.get("mac") or i.get("type"))
                   for i in d.get("interfaces") or [] if i.get("trust_guest_rx_filters"))
 
 
+@per_domain("unfiltered NIC", applies=lambda d, h: bool(d.get("interfaces")), none_text="no domain has a network interface")
 def d_nwfilter(d, h):
     return _names("%s without nwfilter" % (i.get("mac") or i.get("type"))
                   for i in d.get("interfaces") or []
                   if i.get("type") in ("network", "bridge", "direct", "ethernet") and not i.get("filterref"))
 
 
+@per_domain("nested virtualization exposed", needs_restart=True)
 def d_nested_cpu(d, h):
     cpu = d.get("cpu") or {}
     feats = [f["name"] for f in cpu.get("features") or [] if f.get("name") in ("vmx", "svm")
@@ -708,10 +696,12 @@ def d_nested_cpu(d, h):
     return ""
 
 
+@per_domain("KSM may merge pages", needs_restart=True, applies=_ksm_on, none_text="KSM is off: no page sharing")
 def d_nosharepages(d, h):
     return "" if d.get("nosharepages") else "pages may be merged by KSM"
 
 
+@per_domain("no enforced memory limit")
 def d_memtune(d, h):
     hard = (d.get("memtune") or {}).get("hard_limit_kib")
     if hard is None:
@@ -721,16 +711,19 @@ def d_memtune(d, h):
     return ""
 
 
+@per_domain("writable shared disk", needs_restart=True)
 def d_shareable(d, h):
     return _names("%s shareable and writable" % x.get("target") for x in d.get("disks") or []
                   if x.get("shareable") and not x.get("readonly"))
 
 
+@per_domain("I/O errors ignored", needs_restart=True)
 def d_error_policy(d, h):
     return _names("%s %s=ignore" % (x.get("target"), k) for x in d.get("disks") or []
                   for k in ("error_policy", "rerror_policy") if x.get(k) == "ignore")
 
 
+@per_domain("QEMU passthrough", needs_restart=True)
 def d_commandline(d, h):
     bad = []
     if d.get("qemu_commandline"):
@@ -740,275 +733,15 @@ def d_commandline(d, h):
     return _names(bad)
 
 
+@per_domain("tainted", needs_restart=True, applies=lambda d, h: _running(d), none_text="no running domain")
 def d_taint(d, h):
     return ("tainted: %s" % _names(d["taint"])) if d.get("taint") else ""
 
 
+@per_domain("host device in capabilities mode", needs_restart=True)
 def d_hostdev(d, h):
     return _names("%s %s hostdev" % (x.get("mode") or "subsystem", x.get("type")) for x in d.get("hostdevs") or []
                   if x.get("mode") == "capabilities")
 
 
-def _c(cid, title, severity, rationale, references, variable, check, tags=(), note=None, role="kvm_host"):
-    remediation = {"role": role, "variable": variable}
-    if note:
-        remediation["note"] = note
-    # every KVM control is not_applicable on a host without libvirt: it is no KVM host
-    return Control(id=cid, title=title, area=AREA, severity=severity, rationale=rationale,
-                   references=references, remediation=remediation, source=SOURCE, check=installed(check),
-                   tags=tuple(tags))
-
-
-def _ksm_on(d, h):
-    return (h.get("ksm") or {}).get("run") == 1
-
-
-def _running_only(d, h):
-    return _running(d)
-
-
-CONTROLS = [
-    _c("KVM-001", "Plain TCP remote access to libvirt is off", "high",
-       "Plain TCP carries the management protocol, which can start, read and destroy every guest, "
-       "without encryption; only TLS or SSH tunnels should reach it.",
-       [R_REMOTE, R_DAEMONS, NIST_BF5], "kvm_host_masked_units", (c_tcp_off), ("remote",),
-       note="the role masks libvirtd-tcp.socket/virtproxyd-tcp.socket and sets listen_tcp = 0"),
-    _c("KVM-002", "auth_tcp is never none", "critical",
-       "auth_tcp = none lets anyone who reaches the TCP port manage the hypervisor as root.",
-       [R_AUTH, R_REMOTE, NIST_BF5], "kvm_host_libvirtd_conf_extra", (c_auth_tcp), ("remote",)),
-    _c("KVM-003", "TLS certificates of clients are verified", "high",
-       "tls_no_verify_certificate / tls_no_sanity_certificate accept any client certificate, so TLS "
-       "no longer authenticates who manages the host.",
-       [R_REMOTE, NIST_BF5], "kvm_host_listen_tls", (c_tls_verify), ("remote", "tls")),
-    _c("KVM-004", "TLS remote access is limited to named client certificates", "high",
-       "Without tls_allowed_dn_list every certificate the CA ever signed may manage the host.",
-       [R_REMOTE, NIST_BF5], "kvm_host_tls_allowed_dn_list", (c_tls_dn), ("remote", "tls")),
-    _c("KVM-005", "SASL over TCP requires strong encryption (tcp_min_ssf >= 112)", "medium",
-       "A low minimum SSF lets a client negotiate weak or no encryption over TCP.",
-       [R_AUTH, NIST_BF5], "kvm_host_libvirtd_conf_extra", (c_tcp_ssf), ("remote",)),
-    _c("KVM-006", "The read-write socket is never open to everyone without authentication", "critical",
-       "auth_unix_rw = none on a world-writable socket gives every local user root-equivalent control of "
-       "all guests and, through them, the host.",
-       [R_AUTH, R_DAEMONS, NIST_BF5], "kvm_host_auth_unix_rw", (c_rw_auth), ("sockets",)),
-    _c("KVM-007", "The read-write socket is limited to its owner and group (0770 or stricter)", "medium",
-       "A socket mode without 'other' bits keeps local users off the management API even if "
-       "authentication (polkit) is misconfigured: defence in depth.",
-       [R_AUTH, R_DAEMONS, NIST_BF5], "kvm_host_unix_sock_rw_perms", (c_rw_perms), ("sockets",)),
-    _c("KVM-008", "The read-only socket is not open to everyone", "low",
-       "The read-only socket lists every guest and its configuration; other users need not see them.",
-       [R_AUTH, NIST_BF5], "kvm_host_unix_sock_ro_perms", (c_ro_perms), ("sockets",)),
-    _c("KVM-009", "The admin socket is root-only (0700)", "high",
-       "The admin socket reconfigures the daemon itself (logging, clients, limits).",
-       [R_DAEMONS, NIST_BF5], "kvm_host_unix_sock_admin_perms", (c_admin_perms), ("sockets",)),
-    _c("KVM-010", "The read-write socket's group is a dedicated administrators' group", "high",
-       "Every member of the socket group is root-equivalent; a broad group (users, staff, kvm...) hands "
-       "that to accounts that were never meant to administer the host.",
-       [R_AUTH, NIST_BF5], "kvm_host_admins", (c_sock_group), ("sockets", "access")),
-    _c("KVM-011", "Fine-grained access control (access_drivers = polkit) is on", "low",
-       "Without an access driver every authenticated client may do everything; the polkit ACL driver "
-       "allows per-object, per-operation rules.",
-       [R_ACL, NIST_BF5], "kvm_host_libvirtd_conf_extra", (c_access_drivers), ("access",)),
-    _c("KVM-012", "libvirt audits guest lifecycle and resource changes", "medium",
-       "audit_level >= 1 with audit_logging = 1 records who started, changed or destroyed a guest.",
-       [R_AUDIT, NIST_BF4], "kvm_host_audit_logging", (c_audit), ("audit",)),
-    _c("KVM-013", "Only one libvirt daemon stack is enabled", "medium",
-       "libvirtd and the modular daemons side by side double the attack surface and let their "
-       "configurations drift apart; hardening one leaves the other open.",
-       [R_DAEMONS, NIST_BF5], "kvm_host_masked_units", (c_one_stack), ("daemons",)),
-    _c("KVM-014", "Guests are confined by a mandatory access control driver (AppArmor or SELinux)", "high",
-       "sVirt confinement limits a compromised QEMU to its own guest's files; with only DAC (or none), a "
-       "QEMU escape reaches every file the QEMU account can open, including other guests' disks.",
-       [R_DRVQEMU, R_QEMU_SEC, NIST_BF1], "kvm_host_security_driver", (c_confining_driver),
-       ("confinement",), note="needs AppArmor or SELinux in the host kernel; the role picks the driver the host offers"),
-    _c("KVM-015", "Guests are confined by default (security_default_confined = 1)", "high",
-       "With 0, a guest without a seclabel runs unconfined.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_security_default_confined", (c_default_confined), ("confinement",)),
-    _c("KVM-016", "Unconfined guests are refused (security_require_confined = 1)", "medium",
-       "Refuses to start a guest whose XML asks for no confinement.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_security_require_confined", (c_require_confined), ("confinement",)),
-    _c("KVM-017", "QEMU does not run as root", "critical",
-       "A QEMU process running as root turns any guest escape into full host compromise.",
-       [R_DRVQEMU, R_QEMU_SEC, NIST_BF1], "kvm_host_user", (c_user), ("confinement",)),
-    _c("KVM-018", "libvirt manages and restores file ownership (dynamic_ownership, remember_owner)", "medium",
-       "Without dynamic ownership disks must be left accessible to the QEMU account permanently, so one "
-       "guest's QEMU can open another guest's disk.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_dynamic_ownership", (c_ownership), ("confinement",)),
-    _c("KVM-019", "QEMU runs in a seccomp sandbox", "high",
-       "seccomp_sandbox = 1 denies QEMU obsolete, privilege-raising, spawning and resource-control "
-       "system calls, shrinking what an escaped guest can do.",
-       [R_DRVQEMU, R_QEMU_SEC, NIST_BF1], "kvm_host_seccomp_sandbox", (c_seccomp), ("confinement",)),
-    _c("KVM-020", "QEMU runs in its own mount namespace", "medium",
-       "A private /dev for each QEMU holds only the devices its guest uses.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_namespaces", (c_namespaces), ("confinement",)),
-    _c("KVM-021", "cgroup_device_acl is not widened", "high",
-       "Every device added to cgroup_device_acl becomes reachable by every QEMU process.",
-       [R_DRVQEMU, NIST_BF2], "kvm_host_qemu_conf_extra", (c_device_acl), ("confinement", "devices")),
-    _c("KVM-022", "VNC and SPICE listen on the loopback address by default", "high",
-       "Consoles give keyboard and screen of a guest; on a public address anyone on the network can try them.",
-       [R_DRVQEMU, NIST_BF5], "kvm_host_vnc_listen", (c_listen), ("consoles",),
-       note="also kvm_host_spice_listen"),
-    _c("KVM-023", "VNC reachable over the network uses TLS with client certificates", "high",
-       "VNC's own password is weak (8 characters, DES challenge); over the network it needs TLS with x509 verification.",
-       [R_DRVQEMU, NIST_BF5], "kvm_host_vnc_tls", (c_vnc_tls), ("consoles", "tls")),
-    _c("KVM-024", "SPICE reachable over the network uses TLS", "high",
-       "SPICE channels carry keyboard, screen and clipboard of a guest in the clear without TLS.",
-       [R_DRVQEMU, NIST_BF5], "kvm_host_spice_tls", (c_spice_tls), ("consoles", "tls")),
-    _c("KVM-025", "A console password in qemu.conf is readable by root only", "medium",
-       "vnc_password/spice_password are stored in the clear and shared by every guest without its own "
-       "password; anyone who reads qemu.conf can open all those consoles.",
-       [R_DRVQEMU, NIST_BF5], "kvm_host_vnc_password", (c_global_password), ("consoles",),
-       note="also kvm_host_spice_password; prefer per-domain passwords"),
-    _c("KVM-026", "The console port range is bounded", "low",
-       "A bounded remote_display_port range (<= 1024 ports from 5900) lets a firewall open exactly the console ports.",
-       [R_DRVQEMU, NIST_BF5], "kvm_host_remote_display_port_max", (c_display_ports), ("consoles",),
-       note="with kvm_host_remote_display_port_min"),
-    _c("KVM-027", "TCP character devices use TLS (chardev_tls)", "medium",
-       "A serial console over TCP without TLS is a root shell prompt on the network.",
-       [R_DRVQEMU, NIST_BF2], "kvm_host_chardev_tls", (c_chardev_tls), ("consoles", "tls")),
-    _c("KVM-028", "NBD storage migration uses TLS (nbd_tls)", "low",
-       "Disk contents copied during storage migration travel in the clear without nbd_tls.",
-       [R_DRVQEMU, R_MIGRATION, NIST_BF4], "kvm_host_qemu_conf_extra", (c_nbd_tls), ("migration", "tls")),
-    _c("KVM-029", "Migrations are forced to use TLS (migrate_tls_force)", "medium",
-       "A migration stream holds the whole guest memory, keys included; it must not cross the network in the clear.",
-       [R_DRVQEMU, R_MIGRATION, NIST_BF4], "kvm_host_migrate_tls_force", (c_migrate_tls), ("migration", "tls")),
-    _c("KVM-030", "Incoming migrations do not listen on every address", "low",
-       "migration_address defaults to 0.0.0.0: an incoming guest's port opens on every network of the host.",
-       [R_DRVQEMU, R_MIGRATION, NIST_BF4], "kvm_host_qemu_conf_extra", (c_migration_address), ("migration",),
-       note="set it to the host's address on the migration network; libvirt refuses a loopback address there"),
-    _c("KVM-031", "QEMU core dumps hold no guest memory", "medium",
-       "A core dump of QEMU with guest RAM leaks the guest's secrets to whoever reads the dump.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_max_core", (c_core), ("confinement",)),
-    _c("KVM-032", "QEMU output goes through virtlogd", "low",
-       "stdio_handler = logd rotates QEMU logs, so a guest cannot fill the host's disk through its log.",
-       [R_DRVQEMU, NIST_BF4], "kvm_host_stdio_handler", (c_stdio), ("logging",)),
-    _c("KVM-033", "The QEMU account has process and file limits", "low",
-       "max_processes/max_files bound what an escaped QEMU can spawn or open.",
-       [R_DRVQEMU, NIST_BF1], "kvm_host_qemu_conf_extra", (c_rlimits), ("confinement",),
-       note="libvirt sets these rlimits on QEMU with prlimit, which needs CAP_SYS_RESOURCE: in containers "
-            "without it (the test containers) a domain then fails to start, so leave them unset there"),
-    _c("KVM-034", "PCI devices behind non-ACS switches are not assigned (relaxed_acs_check = 0)", "high",
-       "Without ACS, a passed-through device can reach its neighbours' DMA; the guest can read host or other guests' memory.",
-       [R_DRVQEMU, NIST_BF2], "kvm_host_qemu_conf_extra", (c_acs), ("devices",)),
-    _c("KVM-035", "A lock manager guards disks against use by two guests", "low",
-       "Without lockd/sanlock, two guests can open the same writable disk and corrupt or read each other's data.",
-       [R_LOCKING, NIST_BF4], "kvm_host_qemu_conf_extra", (c_lock_manager), ("storage",)),
-    _c("KVM-036", "libvirt's directories and files have safe owners and modes", "medium",
-       "Images, saves, dumps, logs and keys hold guest data and secrets; none may be world-writable, the "
-       "private ones not readable by others.",
-       [R_DRVQEMU, NIST_BF4], "kvm_host_directories", (c_directories), ("files",)),
-    _c("KVM-037", "/dev/kvm is not open to every user", "medium",
-       "A world-accessible /dev/kvm lets any user run VMs and reach KVM's kernel attack surface.",
-       ["https://docs.kernel.org/virt/kvm/api.html", NIST_BF3], "kvm_host_dev_kvm_mode", c_dev_kvm, ("devices",)),
-    _c("KVM-038", "KSM page merging is off", "medium",
-       "Merged pages between guests open timing side channels (e.g. recovering keys across VMs).",
-       [R_KSM, NIST_BF1], "kvm_host_ksm_enabled", c_ksm, ("memory",)),
-    _c("KVM-039", "Nested virtualization is off unless needed", "medium",
-       "Nested virtualization exposes a large, bug-prone part of KVM to guests.",
-       [R_NESTED, NIST_BF3], "kvm_host_nested_allowed", c_nested, ("kernel",)),
-    _c("KVM-040", "The CPU reports no unmitigated vulnerability", "high",
-       "An unmitigated transient-execution flaw lets a guest read host or other guests' memory.",
-       [R_HWVULN, NIST_BF1], None, c_cpu_vulns, ("kernel",), role="patching",
-       note="update the kernel and the CPU microcode (intel-microcode/amd64-microcode)"),
-    _c("KVM-041", "No kernel option turns CPU mitigations off", "critical",
-       "mitigations=off and the like remove the protections between guests and the host.",
-       [R_HWVULN, NIST_BF1], None, c_cmdline, ("kernel",),
-       note="remove the option from the boot loader's kernel command line"),
-    _c("KVM-042", "SMT does not leak between guests", "medium",
-       "With SMT on, sibling threads share caches: on affected CPUs one guest reads another's data (L1TF, MDS).",
-       [R_HWVULN, NIST_BF1], None, c_smt, ("kernel",),
-       note="boot with nosmt (or mitigations=auto,nosmt) where untrusted guests share a host"),
-    _c("KVM-043", "An IOMMU isolates devices passed through to guests", "high",
-       "Without an IOMMU a passed-through device can DMA into any host memory.",
-       [R_DOMAIN, NIST_BF2], None, (c_iommu), ("devices",),
-       note="enable VT-d/AMD-Vi in firmware and intel_iommu=on / amd_iommu=on"),
-    _c("KVM-044", "Unprivileged userfaultfd is off", "medium",
-       "userfaultfd is a standard tool to win kernel races; unprivileged use is rarely needed.",
-       [R_SYSCTL_VM, NIST_BF3], "kvm_host_sysctl_enabled", c_userfaultfd, ("kernel",)),
-    _c("KVM-045", "Kernel information and attack surface are restricted by sysctl", "medium",
-       "kptr_restrict, dmesg_restrict, unprivileged_bpf_disabled, kexec_load_disabled and "
-       "yama.ptrace_scope close common steps of a local privilege escalation.",
-       [R_SYSCTL_KERNEL, NIST_BF3], "kvm_host_sysctl_enabled", c_kernel_sysctls, ("kernel",)),
-    _c("KVM-046", "Bridged guest traffic passes the host firewall", "medium",
-       "With bridge-nf-call-iptables = 0, host firewall rules (and libvirt's iptables-based nwfilter rules) "
-       "do not see traffic between guests on a bridge.",
-       ["https://libvirt.org/firewall.html", R_NWFILTER, NIST_BF2], "kvm_host_sysctl_enabled", c_bridge_nf, ("network",)),
-    _c("KVM-047", "machine.slice has a memory cap", "medium",
-       "Without a cap on all guests together, guests can push the host itself into OOM.",
-       [R_CGROUP, NIST_BF1], None, (c_machine_slice), ("memory",), role="memory_limits",
-       note="the memory_limits role sets MemoryMax on machine.slice"),
-    _c("KVM-048", "No QEMU process runs a replaced (upgraded) binary", "high",
-       "A guest started before a QEMU security update still runs the vulnerable code until it restarts.",
-       [R_QEMU_SEC, NIST_BF4], None, (c_deleted_binaries), ("patching",), role="patching",
-       note="restart (or live-migrate) the listed guests"),
-    _c("KVM-049", "Guests use KVM acceleration, not TCG emulation", "high",
-       "QEMU's security guide supports only KVM as a security boundary; TCG emulation is not one.",
-       [R_QEMU_SEC, R_DOMAIN, NIST_BF1], None,
-       per_domain(d_type, "not KVM-accelerated", needs_restart=True), ("domains",),
-       note="define the domain with type='kvm' on a host with hardware virtualization"),
-    _c("KVM-050", "No guest turns off its security label or relabelling", "critical",
-       "seclabel type='none' or relabel='no' runs a guest outside sVirt/DAC separation.",
-       [R_DOMAIN, R_DRVQEMU, NIST_BF1], "kvm_host_security_require_confined",
-       per_domain(d_seclabel, "unconfined", needs_restart=True), ("domains", "confinement")),
-    _c("KVM-051", "Guest consoles listen on the loopback address only", "high",
-       "A VNC/SPICE console on a network address offers a guest's keyboard and screen to the network.",
-       [R_DOMAIN, NIST_BF5], "kvm_host_vnc_listen",
-       per_domain(d_graphics_listen, "console on a network address", needs_restart=True), ("domains", "consoles")),
-    _c("KVM-052", "Guest consoles require a password or a UNIX socket", "medium",
-       "A console on a TCP port without a password lets any local user (or tunnel) take over the guest.",
-       [R_DOMAIN, NIST_BF5], "kvm_host_vnc_password",
-       per_domain(d_graphics_password, "console without password", needs_restart=True), ("domains", "consoles")),
-    _c("KVM-053", "No guest serial console or channel over plain TCP/UDP", "high",
-       "A serial console over TCP/UDP without TLS exposes a login prompt to the network.",
-       [R_DOMAIN, NIST_BF2], "kvm_host_chardev_tls",
-       per_domain(d_chardev_net, "network character device", needs_restart=True), ("domains", "consoles")),
-    _c("KVM-054", "No guest is trusted with host RX filters", "high",
-       "trustGuestRxFilters=yes lets a guest change its MAC and multicast filters on the host NIC (spoofing).",
-       [R_DOMAIN, NIST_BF2], "kvm_host_guest_nwfilter",
-       per_domain(d_trust_rx, "trusted RX filters", needs_restart=True), ("domains", "network")),
-    _c("KVM-055", "Every guest NIC has an nwfilter (e.g. clean-traffic)", "medium",
-       "Without a filter a guest can spoof MAC/IP/ARP and attack its neighbours on the bridge.",
-       [R_NWFILTER, NIST_BF2], "kvm_host_guest_nwfilter",
-       per_domain(d_nwfilter, "unfiltered NIC", applies=lambda d, h: bool(d.get("interfaces")),
-                  none_text="no domain has a network interface"), ("domains", "network")),
-    _c("KVM-056", "Guests do not get hardware virtualization (vmx/svm) unless allowed", "medium",
-       "A guest with vmx/svm runs its own hypervisor and reaches KVM's nested code.",
-       [R_NESTED, R_DOMAIN, NIST_BF3], "kvm_host_nested_allowed",
-       per_domain(d_nested_cpu, "nested virtualization exposed", needs_restart=True), ("domains", "kernel")),
-    _c("KVM-057", "Guests opt out of page sharing where KSM runs", "medium",
-       "With KSM on, a guest without nosharepages shares pages with others (timing side channels).",
-       [R_KSM, R_DOMAIN, NIST_BF1], "kvm_host_ksm_enabled",
-       per_domain(d_nosharepages, "KSM may merge pages", needs_restart=True, applies=_ksm_on,
-                  none_text="KSM is off: no page sharing"), ("domains", "memory")),
-    _c("KVM-058", "Every guest has a memory hard limit, enforced in its cgroup", "high",
-       "Without memtune hard_limit one guest (or its QEMU) can take the host's memory; a limit only in the "
-       "XML but not in the cgroup protects nothing.",
-       [R_DOMAIN, R_CGROUP, NIST_BF1], "kvm_host_guest_memory_hard_limit",
-       per_domain(d_memtune, "no enforced memory limit"), ("domains", "memory")),
-    _c("KVM-059", "No writable disk is shared between guests", "medium",
-       "A writable shareable disk lets one guest read and corrupt another's data.",
-       [R_DOMAIN, R_LOCKING, NIST_BF4], None,
-       per_domain(d_shareable, "writable shared disk", needs_restart=True), ("domains", "storage"),
-       note="remove <shareable/> or make the disk read-only"),
-    _c("KVM-060", "No disk ignores I/O errors", "medium",
-       "error_policy='ignore' hides failed writes from the guest: silent data corruption.",
-       [R_DOMAIN, NIST_BF4], None,
-       per_domain(d_error_policy, "I/O errors ignored", needs_restart=True), ("domains", "storage"),
-       note="use error_policy='stop' or 'report'"),
-    _c("KVM-061", "No guest passes raw arguments to QEMU", "high",
-       "qemu:commandline/qemu:override bypass libvirt's checks and confinement (libvirt taints such guests).",
-       [R_PASSTHROUGH, NIST_BF1], None,
-       per_domain(d_commandline, "QEMU passthrough", needs_restart=True), ("domains",),
-       note="express the need in domain XML; remove the qemu: namespace elements"),
-    _c("KVM-062", "No running guest is tainted", "medium",
-       "libvirt marks a guest tainted when it runs in an unsupported or unsafe way (custom arguments, "
-       "host CPU, shell scripts, high privileges).",
-       [R_PASSTHROUGH, NIST_BF4], None,
-       per_domain(d_taint, "tainted", needs_restart=True, applies=lambda d, h: _running(d),
-                  none_text="no running domain"), ("domains",),
-       note="see the reasons in /var/log/libvirt/qemu/<name>.log"),
-    _c("KVM-063", "No host device is passed through in capabilities mode", "medium",
-       "hostdev mode='capabilities' hands host block/char devices or network interfaces to the guest directly.",
-       [R_DOMAIN, NIST_BF2], None,
-       per_domain(d_hostdev, "host device in capabilities mode", needs_restart=True), ("domains", "devices"),
-       note="use managed PCI passthrough behind an IOMMU instead"),
-]
+CONTROLS = load(__name__, AREA, SOURCE, wrap=installed)

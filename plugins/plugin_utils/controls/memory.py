@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The memory_limits controls (MEM-001..): no class of workload can take the whole host.
 
 The incident behind this project: a memory leak in one server ate all memory until the
@@ -13,17 +12,14 @@ Facts: ``audit_facts.memory`` (gather_memory.py): systemd's view of the units.
 from __future__ import annotations
 
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
-    Control,
     expect,
+    load,
     failed,
     not_applicable,
 )
 
 AREA = "memory_limits"
 SOURCE = "memory"
-_NIST = "NIST SP 800-125A Rev. 1 HY-SR-10 (resource limits per VM)"
-_SYSTEMD = "systemd.resource-control(5)"
-_CG = "Linux cgroup memory controller (memory.max / memory.limit_in_bytes)"
 
 
 def _limit(props):
@@ -104,36 +100,4 @@ def _reserve(src, facts):
                   % (_gib(biggest), unit, _gib(total), _gib(total - biggest)))
 
 
-def _ctl(cid, title, severity, rationale, references, variable, check, note=None):
-    remediation = {"role": "memory_limits", "variable": variable}
-    if note:
-        remediation["note"] = note
-    return Control(id=cid, title=title, area=AREA, severity=severity, rationale=rationale, references=references,
-                   remediation=remediation, source=SOURCE, check=check, tags=("memory_limits", cid.lower()))
-
-
-CONTROLS = [
-    _ctl("MEM-001", "Memory accounting is on", "medium",
-         "Without accounting systemd cannot see, limit or kill a leaking service or user.",
-         [_SYSTEMD, _CG], "memory_limits_slices_enabled", _accounting,
-         note="systemd's default on Debian; the slices' drop-ins keep it on"),
-    _ctl("MEM-002", "All users together have a memory ceiling", "high",
-         "One user's leak (or fork bomb of allocations) must not take the host's memory.",
-         [_SYSTEMD, _CG, "NIST SP 800-53 SC-6"], "memory_limits_slices", _ceiling("user.slice"),
-         note="user.slice entry"),
-    _ctl("MEM-003", "sshd is the last process the OOM killer picks", "high",
-         "When memory runs out the administrators must still be able to log in and stop the leak.",
-         [_SYSTEMD, "proc(5) oom_score_adj", "NIST SP 800-53 SC-5"], "memory_limits_protect_os_services",
-         _protected, note="with memory_limits_protected_oom_score_adjust and memory_limits_protected_services"),
-    _ctl("MEM-004", "Each user has a memory ceiling", "medium",
-         "A per-user ceiling keeps one user's leak from starving the other users.",
-         [_SYSTEMD, "user@.service(5)"], "memory_limits_per_user", _ceiling("user-1000.slice"),
-         note="applies to every user-<uid>.slice through user-.slice.d"),
-    _ctl("MEM-005", "Guests together have a memory ceiling", "high",
-         "The guests of a hypervisor must never be able to take the memory the host needs to run them.",
-         [_NIST, _SYSTEMD, "libvirt: machine.slice resource partition"], "memory_limits_slices",
-         _ceiling("machine.slice", needs_hypervisor=True), note="machine.slice entry; not applicable without libvirt"),
-    _ctl("MEM-006", "The host keeps a memory reserve", "high",
-         "Every slice ceiling must leave memory for sshd, journald and the hypervisor daemons.",
-         [_NIST, _SYSTEMD], "memory_limits_reserve", _reserve),
-]
+CONTROLS = load(__name__, AREA, SOURCE)

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The patching controls (PAT-001..): security updates arrive on their own, nothing is
 pending, and nothing still runs code that an update replaced.
 
@@ -9,8 +8,8 @@ Facts: ``audit_facts.patching`` (gather_patching.py).
 from __future__ import annotations
 
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
-    Control,
     expect,
+    load,
     failed,
     not_applicable,
     passed,
@@ -24,9 +23,6 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patc
 
 AREA = "patching"
 SOURCE = "patching"
-_NIST = "NIST SP 800-40 Rev. 4 (enterprise patch management)"
-_CIS = "CIS Debian Linux 12 Benchmark 1.9 (updates)"
-_KVM = "NIST SP 800-125A Rev. 1 HY-SR-1 (hypervisor updates)"
 MAX_LIST_AGE = 2 * 24 * 3600
 
 
@@ -132,43 +128,4 @@ def _stale(src, facts):
         len(stale), ", ".join("%s[%d] %s" % (p["name"], p["pid"], p["libraries"][0]) for p in stale[:8])), needs_restart=True)
 
 
-def _ctl(cid, title, severity, rationale, references, variable, check, note=None):
-    remediation = {"role": "patching", "variable": variable}
-    if note:
-        remediation["note"] = note
-    return Control(id=cid, title=title, area=AREA, severity=severity, rationale=rationale, references=references,
-                   remediation=remediation, source=SOURCE, check=check, tags=("patching", cid.lower()))
-
-
-CONTROLS = [
-    _ctl("PAT-001", "Automatic security updates are installed", "high",
-         "Known vulnerabilities are exploited within days of a fix; updates must not wait for a person.",
-         [_NIST, _CIS, _KVM], "patching_unattended_enabled", _unattended_installed),
-    _ctl("PAT-002", "Automatic updates run every day", "high",
-         "Installed but not scheduled is the same as off.",
-         [_NIST, _CIS], "patching_periodic_unattended_days", _periodic,
-         note="with patching_periodic_update_days"),
-    _ctl("PAT-003", "Security origins are among the automatic ones", "high",
-         "Automatic updates that skip the security archive miss exactly the urgent fixes.",
-         [_NIST, "unattended-upgrades(8)"], "patching_security_origins", _security_origin),
-    _ctl("PAT-004", "The apt timers are enabled", "medium",
-         "apt-daily and apt-daily-upgrade timers drive the automatic runs.",
-         [_NIST], "patching_timers_enabled", _timers),
-    _ctl("PAT-005", "No security update is pending", "high",
-         "A pending security update is a known, published vulnerability on this host.",
-         [_NIST, _CIS, _KVM], "patching_apply_now", _pending, note="or wait for the next automatic run"),
-    _ctl("PAT-006", "Package lists are recent", "medium",
-         "Stale lists hide new security updates from both the host and this audit.",
-         [_NIST], "patching_cache_update_enabled", _lists_fresh),
-    _ctl("PAT-007", "No reboot is pending", "medium",
-         "A pending reboot means a fixed kernel or core library is installed but not running.",
-         [_NIST, _KVM], "patching_reboot_allowed", _reboot, note="or reboot in a maintenance window"),
-    _ctl("PAT-008", "No process runs replaced libraries", "medium",
-         "A service that was not restarted after an update still runs the vulnerable code.",
-         [_NIST, "needrestart(1)"], "patching_needrestart_restart", _stale,
-         note="with patching_needrestart_enabled"),
-    _ctl("PAT-009", "The distribution's security suite is among APT's sources", "high",
-         "Without the security suite apt never sees a security fix, and every other patching check looks clean.",
-         [_NIST, "Debian Security FAQ (security.debian.org in sources.list)"], "patching_security_source_enabled",
-         _security_source, note="patching_security_source_uri for an internal mirror"),
-]
+CONTROLS = load(__name__, AREA, SOURCE)

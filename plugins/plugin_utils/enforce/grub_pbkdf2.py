@@ -1,6 +1,4 @@
-# -*- coding: utf-8 -*-
-# Copyright: (c) 2026, startsecure.hardening contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """GRUB 2 PBKDF2 password hashes, in the exact format of grub-mkpasswd-pbkdf2.
 
 grub-mkpasswd-pbkdf2 prints ``grub.pbkdf2.sha512.<ITERATIONS>.<SALT>.<HASH>``, where
@@ -9,9 +7,7 @@ password (UTF-8 bytes, no trailing newline) with the raw salt bytes. GRUB's
 ``password_pbkdf2`` command accepts exactly that string.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import binascii
 import hashlib

@@ -1,6 +1,4 @@
-# -*- coding: utf-8 -*-
-# Copyright: startsecure engineers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Would a planned sshd policy lock an account out? A pure function of facts.
 
 The facts are the `users` part of the ssh_facts module's result; the policy is what
@@ -8,9 +6,7 @@ the ssh role is about to write. Each problem is a sentence naming the account an
 the variable that fixes it, ready to show to the operator.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import fnmatch
 

@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Drift: what got better and what got worse since the previous audit result.
 
 Both inputs are audit results as written by report.build_result (the JSON file):

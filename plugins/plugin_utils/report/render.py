@@ -1,5 +1,4 @@
-# -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Audit results and the reports people read: JSON, JUnit XML, HTML and a text table.
 
 ``build_result`` judges every host's gathered facts against the catalog, applies the

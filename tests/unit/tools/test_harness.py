@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The test harness itself: image cache keys and the Docker preflight's failure messages."""
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess
@@ -109,3 +113,22 @@ def test_ensure_commands_names_what_is_missing(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "ensure-commands: missing some-package: install them (root on Debian does it by itself)"
+
+
+def test_molecule_kvm_host_uses_the_tools_seccomp_profile():
+    """Docker's API wants the profile inline in molecule.yml; it must stay the tools' profile."""
+    import yaml
+    import containers  # pylint: disable=import-outside-toplevel
+    with open(os.path.join(ROOT, "molecule", "kvm_host", "molecule.yml")) as handle:
+        scenario = yaml.safe_load(handle)
+    options = [o for p in scenario["platforms"] for o in p.get("security_opts", []) if o.startswith("seccomp=")]
+    assert options and all(json.loads(o[len("seccomp="):]) == containers.SECCOMP for o in options)
+
+
+def test_demo_and_bench_start_containers_the_same_way():
+    import bench  # pylint: disable=import-outside-toplevel
+    import demo  # pylint: disable=import-outside-toplevel
+    import containers  # pylint: disable=import-outside-toplevel
+    for tool in (bench, demo):
+        assert not hasattr(tool, "CGROUP") and not hasattr(tool, "SECCOMP")
+        assert tool.containers is containers

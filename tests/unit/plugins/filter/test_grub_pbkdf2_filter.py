@@ -1,4 +1,7 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The grub_pbkdf2 filter: GRUB's format, explicit salt, keeping an existing hash, errors."""
+
+from __future__ import annotations
 
 import pytest
 

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The judge_controls, libvirt_conf and domain_summary filters."""
+
+from __future__ import annotations
+
 import copy
 import json
 import os

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The needrestart filter: the parser exposed to templates, with a filter error on bad input."""
+
+from __future__ import annotations
+
 import pytest
 from ansible.errors import AnsibleFilterError
 

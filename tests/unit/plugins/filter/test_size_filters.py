@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """to_bytes and human_size: every unit, rounding, and every error."""
+
+from __future__ import annotations
+
 import pytest
 from ansible.errors import AnsibleFilterError
 

@@ -1,6 +1,10 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
 import os
 
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import patching as gather_patching
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_processes
 
 # Recorded `apt-config dump` lines from a Debian 12 guest hardened by the patching role.
 DUMP = '''APT::Periodic "";
@@ -33,5 +37,5 @@ def test_stale_processes_reads_deleted_libraries(tmp_path):
         (tmp_path / pid / "maps").write_text(maps)
         (tmp_path / pid / "comm").write_text("proc%s\n" % pid)
     (tmp_path / "self").mkdir()
-    found = gather_patching.stale_processes(str(tmp_path))
+    found = stale_processes(str(tmp_path))
     assert found == [{"pid": 10, "name": "proc10", "libraries": ["/usr/lib/x86_64-linux-gnu/libssl.so.3"]}]

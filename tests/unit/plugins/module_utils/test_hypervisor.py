@@ -1,5 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """hypervisor.gather on a fake host tree built from files recorded in the kvm-debian12 container
 (systemctl show output, virt-host-validate output, domain XML, libvirt's config files)."""
+
+from __future__ import annotations
+
 import os
 
 import pytest

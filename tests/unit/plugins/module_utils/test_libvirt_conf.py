@@ -1,9 +1,13 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The libvirt config parser/writer on the files libvirt really ships and on broken input.
 
 Fixtures in tests/unit/fixtures/libvirt/ were copied out of the kvm test image
 (startsecure-test/kvm-debian12, Debian 12 libvirt-daemon-system 9.0.0):
 `docker run --rm startsecure-test/kvm-debian12:current cat /etc/libvirt/<file>`.
 """
+
+from __future__ import annotations
+
 import os
 
 import pytest

@@ -1,5 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Domain XML summaries on files recorded from the kvm-debian12 container
 (/run/libvirt/qemu/tiny.xml is libvirt's status file, /etc/libvirt/qemu/*.xml the definitions)."""
+
+from __future__ import annotations
+
 import json
 import os
 

@@ -1,13 +1,17 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """needrestart output parser and the /proc scan for QEMU running a replaced binary."""
+
+from __future__ import annotations
+
 import os
 
 import pytest
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_qemu
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.needrestart import (
     NeedrestartParseError,
     guest_name_from_cmdline,
     parse_needrestart,
-    scan_stale_qemu,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "needrestart")
@@ -130,7 +134,7 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
     _proc(tmp_path, 77, "/usr/sbin/sshd (deleted)", ["sshd"])
     _proc(tmp_path, 88, "/usr/bin/qemu-img (deleted)", ["qemu-img"])
     (tmp_path / "self").mkdir()
-    stale = scan_stale_qemu(str(tmp_path))
+    stale = stale_qemu(str(tmp_path))
     assert stale == [{
         "pid": 4242,
         "exe": "/usr/bin/qemu-system-x86_64",
@@ -155,11 +159,11 @@ def test_scan_counts_a_guest_whose_libraries_or_modules_were_replaced(tmp_path):
     _proc(tmp_path, 5000, "/usr/bin/qemu-system-x86_64", ["/usr/bin/qemu-system-x86_64", "-name", "guest=db"], maps=MAPS)
     _proc(tmp_path, 5001, "/usr/bin/qemu-system-x86_64", ["/usr/bin/qemu-system-x86_64", "-name", "guest=ok"],
           maps="7f0000500000-7f0000600000 r-xp 00000000 08:01 204 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
-    stale = scan_stale_qemu(str(tmp_path))
+    stale = stale_qemu(str(tmp_path))
     assert [(g["pid"], g["name"], g["replaced_binary"]) for g in stale] == [(5000, "db", False)]
     assert stale[0]["replaced_libraries"] == ["/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3",
                                               "/usr/lib/x86_64-linux-gnu/qemu/block-curl.so"]
 
 
 def test_scan_of_a_missing_proc_is_empty(tmp_path):
-    assert scan_stale_qemu(str(tmp_path / "nope")) == []
+    assert stale_qemu(str(tmp_path / "nope")) == []

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """sshd -T, Include lines, moduli and version strings."""
+
+from __future__ import annotations
+
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import ssh_config
 
 SSHD_T = """port 22

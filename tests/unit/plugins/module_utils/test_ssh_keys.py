@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Key parsing must tell sizes from the key material, not from comments."""
+
+from __future__ import annotations
+
 import base64
 
 import pytest

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The standard AnsibleModule test pattern: module args patched in, exit/fail turned into exceptions."""
+
+from __future__ import annotations
+
 import pytest
 
 from ansible.module_utils import basic

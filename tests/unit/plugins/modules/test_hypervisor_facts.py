@@ -1,5 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """hypervisor_facts' argument handling, and a real run on this machine (which has no libvirt:
 the module must report installed=false there, not fail)."""
+
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
@@ -15,7 +19,7 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 
 
 def test_runs_read_only_and_in_check_mode(run_module, monkeypatch):
-    monkeypatch.setattr(hypervisor_facts, "libvirt", None)
+    monkeypatch.setattr(hypervisor, "load_libvirt", lambda: None)
     if shutil.which("libvirtd") or shutil.which("virtqemud"):
         pytest.skip("this machine has libvirt; the no-libvirt path is covered by test_hypervisor.py")
     failed, result = run_module(hypervisor_facts.main, {}, check_mode=True)

@@ -1,5 +1,9 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """libvirt_domain_memory against a fake libvirt (the real one is exercised in the kvm_host scenario
 and was run by hand against the kvm-debian12 container: see the changelog fragment)."""
+
+from __future__ import annotations
+
 import pytest
 
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather import hypervisor

@@ -1,9 +1,14 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ssh_facts end to end on a fake /etc/ssh: files in tmp_path, commands answered by a stub."""
+
+from __future__ import annotations
+
 import collections
 
 import pytest
 from ansible.module_utils import basic
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.gather import ssh as gather_ssh
 from ansible_collections.startsecure.hardening.plugins.modules import ssh_facts
 from ssh_test_keys import ECDSA256, ED25519, RSA2048
 
@@ -51,9 +56,9 @@ def fake_host(tmp_path, monkeypatch):
             return Pw("admin", 1000, 1000, str(home))
         raise KeyError(name)
 
-    monkeypatch.setattr(ssh_facts.pwd, "getpwnam", getpwnam)
-    monkeypatch.setattr(ssh_facts.grp, "getgrgid", lambda gid: Gr("admin", 1000, []))
-    monkeypatch.setattr(ssh_facts.grp, "getgrall", lambda: [Gr("sudo", 27, ["admin"]), Gr("other", 5, ["x"])])
+    monkeypatch.setattr(gather_ssh.pwd, "getpwnam", getpwnam)
+    monkeypatch.setattr(gather_ssh.grp, "getgrgid", lambda gid: Gr("admin", 1000, []))
+    monkeypatch.setattr(gather_ssh.grp, "getgrall", lambda: [Gr("sudo", 27, ["admin"]), Gr("other", 5, ["x"])])
     args = {
         "users": ["admin", "ghost"],
         "sshd_config": str(etc / "sshd_config"),
@@ -115,6 +120,6 @@ def test_sshd_t_failure_is_reported_not_fatal(run_module, fake_host, monkeypatch
 
 def test_expand_keys_file_tokens():
     entry = Pw("bob", 1001, 1001, "/home/bob")
-    assert ssh_facts.expand_keys_file("/etc/ssh/keys/%u", entry) == "/etc/ssh/keys/bob"
-    assert ssh_facts.expand_keys_file("%h/.ssh/k_%U_%%", entry) == "/home/bob/.ssh/k_1001_%"
-    assert ssh_facts.expand_keys_file(".ssh/authorized_keys", entry) == "/home/bob/.ssh/authorized_keys"
+    assert gather_ssh.expand_keys_file("/etc/ssh/keys/%u", entry) == "/etc/ssh/keys/bob"
+    assert gather_ssh.expand_keys_file("%h/.ssh/k_%U_%%", entry) == "/home/bob/.ssh/k_1001_%"
+    assert gather_ssh.expand_keys_file(".ssh/authorized_keys", entry) == "/home/bob/.ssh/authorized_keys"

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every ssh/console/patching/memory_limits control on recorded facts.
 
 debian12-default.json was gathered by audit_facts on an untouched Debian 12 container.
@@ -5,6 +6,9 @@ HARDEN turns it into what the roles produce; BREAK holds, per control, one chang
 must make exactly that control fail on the hardened facts. So every control has a
 recorded passing case and a failing case, and no control fails for another's setting.
 """
+
+from __future__ import annotations
+
 import copy
 import json
 import os
@@ -235,3 +239,17 @@ def test_remediation_variables_exist_in_the_role_argument_specs(role):
     options = set(spec["argument_specs"]["main"]["options"])
     wanted = set(ctl.remediation["variable"] for ctl in CONTROLS if ctl.remediation["role"] == role)
     assert wanted and wanted <= options, sorted(wanted - options)
+
+
+@pytest.mark.parametrize("pattern,status", [
+    ("origin=Debian,codename=${distro_codename}-security,label=Debian-Security", c.PASS),
+    ("o=Debian,n=${distro_codename}-security", c.PASS),
+    ("origin=Debian,codename=${distro_codename}-insecurity", c.FAIL),        # "security" is in it, but it matches nothing
+    ("origin=Debian,label=Debian-Security-Archive", c.FAIL),
+    ("origin=*,codename=*", c.PASS),                                          # a wildcard matches, as unattended-upgrades would
+])
+def test_security_origin_patterns_are_matched_not_searched_for_a_word(pattern, status):
+    facts = hardened()
+    facts["patching"]["apt_config"]["Unattended-Upgrade::Origins-Pattern"] = [pattern]
+    [finding] = [f for f in c.judge(CONTROLS, facts) if f["id"] == "PAT-003"]
+    assert finding["status"] == status, finding["evidence"]

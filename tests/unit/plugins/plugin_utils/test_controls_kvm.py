@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every KVM control on recorded facts: one passing and one failing case each.
 
 The base facts were recorded with the hypervisor_facts module against a container of
@@ -7,6 +8,9 @@ password, `tainted` defined with a TCP serial, a shared disk with error_policy=i
 qemu:commandline); the no-libvirt facts from a plain Debian 12 container. Each case
 changes only what its control looks at, the way a host would differ.
 """
+
+from __future__ import annotations
+
 import copy
 import json
 import os

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """GRUB PBKDF2 hashing checked against real output of grub-mkpasswd-pbkdf2.
 
 The REFERENCE lines below were printed by grub-mkpasswd-pbkdf2 from Debian 12's
@@ -6,6 +7,8 @@ grub-common 2.06-13+deb12u2, with the password typed twice on stdin, e.g.
 The tool picks a random salt, so each test takes the salt and iteration count from
 the recorded line and requires our code to rebuild the very same line.
 """
+
+from __future__ import annotations
 
 import hashlib
 

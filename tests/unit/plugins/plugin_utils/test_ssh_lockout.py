@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lockout judgement: who would lose access under a planned policy, and why."""
+
+from __future__ import annotations
+
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_keys import parse_public_key
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.ssh_lockout import lockout_problems
 from ssh_test_keys import ECDSA256, ED25519, RSA2048, RSA3072
