@@ -222,8 +222,8 @@ def judged(result):
 def compare(venv, ee):
     left, right = judged(venv), judged(ee)
     if set(left) != set(right):
-        die("the EE judged other controls: only venv %s, only EE %s" % (sorted(set(left) - set(right))[:10],
-                                                                       sorted(set(right) - set(left))[:10]))
+        die("the EE judged other controls: only venv %s, only EE %s"
+            % (sorted(set(left) - set(right))[:10], sorted(set(right) - set(left))[:10]))
     differing = [(key, left[key], right[key]) for key in sorted(left) if left[key] != right[key]]
     if differing:
         die("the EE's results differ from the venv's: %s" % differing[:10])

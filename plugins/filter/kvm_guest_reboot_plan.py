@@ -4,6 +4,10 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 
+_TRANSIENT = ("transient (no persistent definition): after an ACPI shutdown it cannot be started again; "
+              "define it or set patching_migration_peer")
+
+
 def _names(value, key):
     if value is None:
         return []
@@ -35,9 +39,7 @@ def kvm_guest_reboot_plan(domains, peer=""):
             plan["migrate"].append(name)
             continue
         if name in transient:
-            plan["refuse"].append({"name": name, "reason": "transient (no persistent definition): after an ACPI "
-                                                       "shutdown it cannot be started again; define it or set "
-                                                       "patching_migration_peer"})
+            plan["refuse"].append({"name": name, "reason": _TRANSIENT})
             continue
         plan["shutdown"].append(name)
         plan["expect_running"].append(name)

@@ -84,9 +84,9 @@ def shell(cmd):
 
 def fleet(*args, tags=("--tags", "patching_apply")):
     """The fleet playbook: guest play then KVM host play; only the patching tasks unless tags=()."""
-    cmd = ["ansible-playbook", "-i", inventory(), FLEET] + list(tags) + [
-           "-e", "patch_fleet_guests=patching-debian12", "-e", "patch_fleet_kvm_hosts=patching-debian13",
-           "-e", TIMERS] + list(args)
+    cmd = (["ansible-playbook", "-i", inventory(), FLEET] + list(tags)
+           + ["-e", "patch_fleet_guests=patching-debian12", "-e", "patch_fleet_kvm_hosts=patching-debian13",
+              "-e", TIMERS] + list(args))
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900, check=False)
     return proc.returncode, _json(proc)
 
