@@ -175,10 +175,11 @@ def test_limited_run_keeps_the_baseline_of_the_others_and_returns_set_stats(firs
 
 
 def test_control_characters_in_a_process_name_keep_junit_and_html_valid(first):
-    # a process named "bad<ESC>[31mname<BEL>" that maps a library deleted on disk (PAT-008)
-    script = ("import ctypes, os, time; ctypes.CDLL('/tmp/libstartsecure-esc.so'); os.unlink('/tmp/libstartsecure-esc.so');"
+    # a process named "bad<ESC>[31mname<BEL>" that maps a library deleted on disk (PAT-008);
+    # the library lives in /root because /tmp is a noexec tmpfs here (dlopen cannot map it)
+    script = ("import ctypes, os, time; ctypes.CDLL('/root/libstartsecure-esc.so'); os.unlink('/root/libstartsecure-esc.so');"
               " ctypes.CDLL(None).prctl(15, b'bad\\x1b[31mname\\x07', 0, 0, 0); time.sleep(600)")
-    sh("cp /usr/lib/x86_64-linux-gnu/libz.so.1 /tmp/libstartsecure-esc.so && "
+    sh("cp /usr/lib/x86_64-linux-gnu/libz.so.1 /root/libstartsecure-esc.so && "
        "(setsid python3 -c \"%s\" >/dev/null 2>&1 &) && sleep 2" % script)
     try:
         proc, result = audit()
