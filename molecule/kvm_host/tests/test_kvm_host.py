@@ -265,7 +265,7 @@ def test_with_restart_allowed_the_open_console_is_fixed_by_a_guest_restart(host)
     run = subprocess.run(
         [playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
          os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
-         "--tags", "guests", "-e", "kvm_host_guest_restart_allowed=true"],
+         "--tags", "kvm_host_guests", "-e", "kvm_host_guest_restart_allowed=true"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=480, check=False)
     assert run.returncode == 0, run.stdout[-3000:]
     new_pid = _qemu_pid(host, "guest-open")

@@ -132,3 +132,16 @@ def test_demo_and_bench_start_containers_the_same_way():
     for tool in (bench, demo):
         assert not hasattr(tool, "CGROUP") and not hasattr(tool, "SECCOMP")
         assert tool.containers is containers
+
+
+def test_every_molecule_scenario_converges_with_diff():
+    import yaml
+    with open(os.path.join(ROOT, ".config", "molecule", "config.yml")) as handle:
+        assert yaml.safe_load(handle)["provisioner"]["options"]["diff"] is True
+    scenarios = [d for d in os.listdir(os.path.join(ROOT, "molecule"))
+                 if os.path.exists(os.path.join(ROOT, "molecule", d, "molecule.yml"))]
+    assert scenarios
+    for scenario in scenarios:
+        with open(os.path.join(ROOT, "molecule", scenario, "molecule.yml")) as handle:
+            options = (yaml.safe_load(handle).get("provisioner") or {}).get("options") or {}
+        assert options.get("diff", True) is True, scenario
