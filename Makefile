@@ -15,15 +15,18 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
+.PHONY: help test venv host-tools docker images collection-link unit unit-matrix lint sanity sanity-matrix \
+        sanity-with changelog changelog-lint molecule $(addprefix molecule-,$(SCENARIOS)) build install-check \
+        ee demo bench clean
 
+# `make help` lists every target with the text after its `##`.
+help: ## List the targets, one line each
+	@awk -F':.*## ' '/^[a-zA-Z0-9_%-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-.PHONY: test venv host-tools docker images collection-link unit lint sanity molecule \
-        $(addprefix molecule-,$(SCENARIOS)) build install-check ee demo bench clean
-
-test: docker venv images unit lint sanity install-check ee molecule
+test: docker venv images unit unit-matrix lint sanity sanity-matrix changelog-lint install-check ee molecule ## Everything, from nothing: the whole suite
 	@echo "make test: all steps passed"
 
-venv: $(VENV)/.stamp
+venv: $(VENV)/.stamp ## The test tool chain in .venv (requirements-test.txt)
 $(VENV)/.stamp: requirements-test.txt
 	@$(PYTHON) -c 'import venv' 2>/dev/null || { echo "make venv: $(PYTHON) has no venv module (install python3-venv)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -31,25 +34,25 @@ $(VENV)/.stamp: requirements-test.txt
 	$(BIN)/pip install -q -r requirements-test.txt
 	@touch $@
 
-docker: host-tools
+docker: host-tools ## Start a Docker engine if none runs (root on Debian)
 	@bash tools/ensure-docker.sh
 
 # Commands the harness and the verifiers call on the controller (ssh for real logins
 # into the test containers, debootstrap for the images).
-host-tools:
+host-tools: ## Install the commands the verifiers call (ssh, debootstrap)
 	@bash tools/ensure-commands.sh ssh:openssh-client debootstrap:debootstrap tar:tar
 
-images: docker
+images: docker ## Build the Debian test images (cached by recipe hash)
 	@$(PYTHON) tools/images.py build
 
-collection-link:
+collection-link: ## Link this checkout into build/collections for FQCN lookups
 	@mkdir -p $(dir $(COLL_LINK))
 	@ln -sfn $(CURDIR) $(COLL_LINK)
 
-unit: venv collection-link
+unit: venv collection-link ## Unit tests on the newest ansible-core
 	$(BIN)/pytest -q tests/unit
 
-lint: venv collection-link
+lint: venv collection-link ## ansible-lint, production profile
 	$(BIN)/ansible-lint --profile production
 
 # ansible-test wants the collection under ansible_collections/<ns>/<name>: it gets a
@@ -57,29 +60,55 @@ lint: venv collection-link
 # test and bootstraps pip in it with a script it downloads from a host that is not
 # reachable here; tools/ansible_test_get_pip.py stands in for it, offline. Those venvs
 # live in ~/.ansible/test, shared by every checkout on the machine: one run at a time.
-sanity: venv
+sanity: venv ## ansible-test sanity on the newest ansible-core
+	@$(MAKE) --no-print-directory sanity-with CORE_BIN=$(BIN)
+
+sanity-with:
 	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
 	@git ls-files -z --cached --others --exclude-standard | xargs -0 tar -c -f - | tar -x -C $(SANITY_DIR)
-	@$(BIN)/python tools/ansible_test_get_pip.py --install-cache
-	cd $(SANITY_DIR) && flock /tmp/startsecure-ansible-test.lock $(BIN)/ansible-test sanity --python 3.11 --color no
+	@$(CORE_BIN)/python tools/ansible_test_get_pip.py --install-cache
+	cd $(SANITY_DIR) && flock /tmp/startsecure-ansible-test.lock $(CORE_BIN)/ansible-test sanity --python 3.11 --color no
 
-molecule: $(addprefix molecule-,$(SCENARIOS))
+# The older ansible-core minors that meta/runtime.yml admits (requires_ansible), oldest
+# first; the newest minor is the main venv's (requirements-test.txt), so `unit` and
+# `sanity` cover it. Each older one gets a small venv, .cache/core-<version>, made once
+# (its stamp) with only ansible-core and pytest. tests/unit/test_version_floor.py keeps
+# this list, meta/runtime.yml, the roles' metadata and the EE in agreement.
+CORE_MATRIX := 2.17.14 2.18.19
+PYTEST_PIN  := $(shell grep '^pytest==' requirements-test.txt)
 
-$(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images collection-link
+.PRECIOUS: $(CURDIR)/.cache/core-%/.stamp
+$(CURDIR)/.cache/core-%/.stamp: requirements-test.txt
+	@rm -rf $(dir $@) && $(PYTHON) -m venv $(dir $@)
+	$(dir $@)bin/pip install -q ansible-core==$* $(PYTEST_PIN)
+	@touch $@
+
+unit-matrix: $(addprefix unit-core-,$(CORE_MATRIX)) ## Unit tests on each older ansible-core minor admitted
+unit-core-%: $(CURDIR)/.cache/core-%/.stamp collection-link
+	$(CURDIR)/.cache/core-$*/bin/pytest -q tests/unit
+
+sanity-matrix: $(addprefix sanity-core-,$(CORE_MATRIX)) ## ansible-test sanity on each older minor admitted
+sanity-core-%: $(CURDIR)/.cache/core-%/.stamp venv
+	@$(MAKE) --no-print-directory sanity-with CORE_BIN=$(CURDIR)/.cache/core-$*/bin
+
+molecule: $(addprefix molecule-,$(SCENARIOS)) ## Every Molecule scenario, newest ansible-core only (one: make molecule-<name>)
+
+$(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images collection-link ## One scenario, e.g. make molecule-ssh
 	$(BIN)/molecule test -s $*
 
-build: venv
+build: venv ## The collection tarball, checked to hold no generated output
 	@mkdir -p build
 	cd build && $(BIN)/ansible-galaxy collection build --force ..
+	$(BIN)/python tools/check_tarball.py build/startsecure-hardening-$$(awk '/^version:/ {print $$2}' galaxy.yml).tar.gz
 
 # The README's install instructions, followed into an empty collections path; then
-# every module and filter documentation must render from the installed copy.
-install-check: build
+# the documentation of every module, filter and role must render from the installed copy.
+install-check: build ## Install the tarball as the README says; every module, filter and role doc renders
 	@rm -rf build/install-check && mkdir -p build/install-check
 	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check \
 	  $(BIN)/ansible-galaxy collection install startsecure-hardening-$$(awk '/^version:/ {print $$2}' ../galaxy.yml).tar.gz
 	@export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/install-check; \
-	for t in module filter; do \
+	for t in module filter role; do \
 	  names=$$($(BIN)/ansible-doc -t $$t -l startsecure.hardening --json | $(BIN)/python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'); \
 	  [ -n "$$names" ] || { echo "install-check: no $$t plugins found in the installed collection"; exit 1; }; \
 	  $(BIN)/ansible-doc -t $$t $$names > /dev/null || exit 1; \
@@ -90,17 +119,37 @@ install-check: build
 # AWX runs it (ansible-runner, process isolation): its audit must equal the venv's.
 # The image is cached by a hash of its inputs; `python3 tools/ee.py --rebuild` times a
 # build from nothing.
-ee: venv images build collection-link
+ee: venv images build collection-link ## Build the EE (cached by its inputs) and prove its audit equals the venv's
 	$(BIN)/python tools/ee.py
 
-clean:
+clean: ## Remove build output
 	rm -rf build tests/output
 
 # The lab demo: containers for one KVM host (two TCG guests) and one guest, audited,
 # hardened with playbooks/site.yml, audited again; reports in demo-output/.
-demo: venv images collection-link
+demo: venv images collection-link ## The container lab: audit, harden, audit again (demo-output/)
 	$(BIN)/python tools/demo.py
 
 # Timings: the audit of 1, 5 and 20 containers, and hardening one fresh guest twice.
-bench: venv images collection-link
+bench: venv images collection-link ## Time audits of 1, 5 and 20 hosts and a hardening run
 	$(BIN)/python tools/bench.py
+
+# Release tooling in its own venv (requirements-release.txt). `changelog-lint` checks
+# the fragments and that CHANGELOG.rst is what changelogs/changelog.yaml generates;
+# `make changelog VERSION=x.y.z` cuts a release: fragments, new modules, plugins,
+# roles and playbooks go into changelogs/changelog.yaml and CHANGELOG.rst.
+RELEASE_BIN := $(CURDIR)/.cache/release/bin
+$(CURDIR)/.cache/release/.stamp: requirements-release.txt
+	@rm -rf $(dir $@) && $(PYTHON) -m venv $(dir $@)
+	$(RELEASE_BIN)/pip install -q -r requirements-release.txt
+	@touch $@
+
+changelog-lint: $(CURDIR)/.cache/release/.stamp collection-link ## antsibull-changelog lint; CHANGELOG.rst up to date
+	$(RELEASE_BIN)/antsibull-changelog lint
+	@cp CHANGELOG.rst build/CHANGELOG.rst.before
+	PATH=$(BIN):$$PATH $(RELEASE_BIN)/antsibull-changelog generate
+	@cmp -s CHANGELOG.rst build/CHANGELOG.rst.before || { echo "changelog-lint: CHANGELOG.rst was not generated from changelogs/changelog.yaml (now it is: commit it)"; exit 1; }
+
+changelog: $(CURDIR)/.cache/release/.stamp collection-link ## Cut release VERSION: fragments and new plugins into CHANGELOG.rst
+	@[ -n "$(VERSION)" ] || { echo "make changelog: say VERSION=x.y.z"; exit 1; }
+	PATH=$(BIN):$$PATH $(RELEASE_BIN)/antsibull-changelog release --version $(VERSION)

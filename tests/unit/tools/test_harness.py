@@ -145,3 +145,21 @@ def test_every_molecule_scenario_converges_with_diff():
         with open(os.path.join(ROOT, "molecule", scenario, "molecule.yml")) as handle:
             options = (yaml.safe_load(handle).get("provisioner") or {}).get("options") or {}
         assert options.get("diff", True) is True, scenario
+
+
+def test_check_tarball_names_generated_output(tmp_path):
+    import tarfile
+    import check_tarball  # pylint: disable=import-outside-toplevel
+    assert check_tarball.generated(["galaxy.yml", "plugins/modules/ssh_facts.py", "docs/audit.md"]) == []
+    assert check_tarball.generated(["demo-output/after/audit.html", "audit-results/audit.json", "build/x",
+                                    "plugins/__pycache__/a.pyc", "tests/output/junit.xml"]) == [
+        "audit-results/audit.json", "build/x", "demo-output/after/audit.html", "plugins/__pycache__/a.pyc",
+        "tests/output/junit.xml"]
+    bad = tmp_path / "bad.tar.gz"
+    (tmp_path / "demo-output").mkdir()
+    (tmp_path / "demo-output" / "audit.json").write_text("{}")
+    with tarfile.open(bad, "w:gz") as tar:
+        tar.add(tmp_path / "demo-output", arcname="demo-output")
+    with pytest.raises(SystemExit) as exc:
+        check_tarball.main([str(bad)])
+    assert "demo-output/audit.json" in str(exc.value)
