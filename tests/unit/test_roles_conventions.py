@@ -117,3 +117,16 @@ def test_area_switches_given_as_strings_decide(role, given, expected):
     for task in areas:
         result = templar.template(trust_as_template("{{ %s }}" % task["when"]))
         assert result is expected, "%s: when %r with %s=%r gave %r" % (task["name"], task["when"], switches, given, result)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_readme_has_a_become_play_and_names_the_written_policy(role):
+    text = open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8").read()
+    plays = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    assert any(isinstance(p, list) and p and p[0].get("become") is True and
+               any((r.get("role") if isinstance(r, dict) else r) == "startsecure.hardening." + role for r in p[0].get("roles", []))
+               for p in plays), "an example play with become: true that applies the role"
+    policy = re.search(r"^## The written policy\n(.*?)(?=^## )", text, re.S | re.M)
+    assert policy, "a 'The written policy' section"
+    named = set(re.findall(r"`(%s_[a-z0-9_]+)`" % role, policy.group(1)))
+    assert named and named <= set(_options(role)), named - set(_options(role))

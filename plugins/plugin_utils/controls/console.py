@@ -1,7 +1,7 @@
 # Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The console controls (CON-001..): local and console access, sudo and su.
 
-Facts: ``audit_facts.console`` (gather_console.py).
+Facts: ``audit_facts.console`` (module_utils/gather/console.py).
 """
 
 from __future__ import annotations

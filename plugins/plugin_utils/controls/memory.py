@@ -6,7 +6,7 @@ whole virtual infrastructure fell over. The classes that can leak (users, guests
 have a ceiling below the host's memory, so the host keeps a reserve for itself, and
 sshd must be the last process the OOM killer picks, so administrators can still log in.
 
-Facts: ``audit_facts.memory`` (gather_memory.py): systemd's view of the units.
+Facts: ``audit_facts.memory`` (module_utils/gather/memory.py): systemd's view of the units.
 """
 
 from __future__ import annotations

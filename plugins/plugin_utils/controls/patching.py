@@ -2,7 +2,7 @@
 """The patching controls (PAT-001..): security updates arrive on their own, nothing is
 pending, and nothing still runs code that an update replaced.
 
-Facts: ``audit_facts.patching`` (gather_patching.py).
+Facts: ``audit_facts.patching`` (module_utils/gather/patching.py).
 """
 
 from __future__ import annotations

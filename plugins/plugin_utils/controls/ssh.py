@@ -1,7 +1,7 @@
 # Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ssh controls (SSH-001..): judge sshd's EFFECTIVE settings (sshd -T), host keys and moduli.
 
-Facts: ``audit_facts.ssh`` (gather_ssh.py). Effective settings, not the config text, so a
+Facts: ``audit_facts.ssh`` (module_utils/gather/ssh.py). Effective settings, not the config text, so a
 drop-in or a Match block that overrides the role's file is seen as the server sees it.
 """
 
