@@ -21,7 +21,7 @@ export PY_COLORS := 0
 
 .PHONY: help test test-containers test-vm venv host-tools vm-tools docker images vm-images collection-link \
         unit unit-matrix lint sanity sanity-matrix sanity-with changelog changelog-lint molecule molecule-vm \
-        $(addprefix molecule-,$(SCENARIOS)) build install-check demo bench clean
+        $(addprefix molecule-,$(SCENARIOS)) build install-check ee demo bench clean
 
 # `make help` lists every target with the text after its `##`.
 help: ## List the targets, one line each
@@ -30,7 +30,7 @@ help: ## List the targets, one line each
 test: test-containers test-vm ## Everything, from nothing: both tiers
 	@echo "make test: all steps passed"
 
-test-containers: docker venv images unit unit-matrix lint sanity sanity-matrix changelog-lint install-check molecule ## Tier 1: unit, lint, sanity, install check, container scenarios
+test-containers: docker venv images unit unit-matrix lint sanity sanity-matrix changelog-lint install-check ee molecule ## Tier 1: unit, lint, sanity, install check, EE, container scenarios
 	@echo "make test-containers: all steps passed"
 
 test-vm: molecule-vm ## Tier 2: the real-kernel VM scenarios (builds the VM images first)
@@ -148,6 +148,13 @@ install-check: build ## Install the tarball as the README says; every module, fi
 	  $(BIN)/ansible-doc -t $$t $$names > /dev/null || exit 1; \
 	  echo "install-check: $$t documentation renders: $$names"; \
 	done
+
+# The execution environment built with ansible-builder on a local base image and run as
+# AWX runs it (ansible-runner, process isolation): its audit must equal the venv's.
+# The image is cached by a hash of its inputs; `python3 tools/ee.py --rebuild` times a
+# build from nothing.
+ee: venv images build collection-link ## Build the EE (cached by its inputs) and prove its audit equals the venv's
+	$(BIN)/python tools/ee.py
 
 clean: ## Remove build output
 	rm -rf build tests/output

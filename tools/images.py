@@ -3,9 +3,11 @@
 
 A recipe is a JSON file in tools/images/. An image is either debootstrapped from a
 Debian suite or derived from another recipe's image by running commands in a container.
+A derived recipe may name files of this machine (``host_files``, mounted read-only under
+/host/) and environment variables for the image (``env``).
 The image tag is the first 12 hex digits of a SHA-256 over the recipe, its parents'
-recipes and the builder's version, so a changed recipe gives a new tag and an unchanged one is
-reused. A stable alias ``<name>:current`` points at the hashed tag; Molecule uses it.
+recipes, the named host files' contents and the builder's version, so a changed recipe
+gives a new tag and an unchanged one is reused. A stable alias ``<name>:current`` points at the hashed tag; Molecule uses it.
 
 Usage: images.py [build] [NAME ...]   (default: every recipe)
        images.py tag NAME             (print the hashed tag)
@@ -58,6 +60,9 @@ def recipe_hash(name):
     digest.update(BUILDER_VERSION.encode())
     for extra in recipe.get("files", []):
         with open(os.path.join(RECIPES, extra), "rb") as handle:
+            digest.update(handle.read())
+    for host_file in recipe.get("host_files", []):
+        with open(host_file, "rb") as handle:
             digest.update(handle.read())
     if "from" in recipe:
         digest.update(recipe_hash(recipe["from"]).encode())
@@ -119,10 +124,15 @@ def build_derived(recipe, ref):
     name = "startsecure-build-%d" % os.getpid()
     script = "\n".join(["set -e", "export DEBIAN_FRONTEND=noninteractive"] + recipe["setup"])
     mounts = ["-v", "%s:/recipe:ro" % RECIPES]
+    for host_file in recipe.get("host_files", []):
+        mounts += ["-v", "%s:/host/%s:ro" % (host_file, os.path.basename(host_file))]
+    changes = ["--change", "CMD %s" % CMD]
+    for key, value in sorted(recipe.get("env", {}).items()):
+        changes += ["--change", "ENV %s=%s" % (key, value)]
     say("deriving %s from %s" % (ref, parent))
     try:
         run(["docker", "run", "--name", name] + mounts + [parent, "/bin/sh", "-c", script])
-        run(["docker", "commit", "--change", "CMD %s" % CMD, name, ref], stdout=subprocess.DEVNULL)
+        run(["docker", "commit"] + changes + [name, ref], stdout=subprocess.DEVNULL)
     finally:
         subprocess.run(["docker", "rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 

@@ -21,26 +21,30 @@ def _plain(value):
 
 
 def render(hosts, controls, threshold="high", waivers=None, previous=None, areas=None, today=None,
-           title="startsecure.hardening audit"):
+           title="startsecure.hardening audit", waiver_max_days=365):
     try:
         prev = previous if isinstance(previous, dict) else report.load_previous(previous)
+        prev = _plain(prev) if prev else None
         result = report.build_result(_plain(hosts), controls, threshold=threshold, waivers=_plain(waivers or []),
-                                     previous=_plain(prev) if prev else None, areas=list(areas) if areas else None,
-                                     today=today or None)
+                                     previous=prev, areas=list(areas) if areas else None,
+                                     today=today or None, waiver_max_days=int(waiver_max_days))
+        baseline = report.baseline(result, prev)
     except (ControlError, WaiverError, report.ReportError) as exc:
         raise AnsibleFilterError("audit_report: %s" % exc) from None
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("audit_report: waiver_max_days must be a number of days: %s" % exc) from None
     return {"result": result, "passed": result["passed"], "failing": result["failing"],
-            "json": report.to_json(result), "junit": report.to_junit(result),
+            "json": report.to_json(result), "baseline": report.to_json(baseline), "junit": report.to_junit(result),
             "html": report.to_html(result, title=title), "text": report.to_text(result)}
 
 
 def audit_report(hosts, threshold="high", waivers=None, previous=None, areas=None, today=None,
-                 title="startsecure.hardening audit"):
+                 title="startsecure.hardening audit", waiver_max_days=365):
     if not isinstance(hosts, dict):
         raise AnsibleFilterError("audit_report: the input must be a dict of host name to gathered facts, got %s"
                                  % type(hosts).__name__)
     return render(hosts, catalog.CONTROLS, threshold=threshold, waivers=waivers, previous=previous, areas=areas,
-                  today=today, title=title)
+                  today=today, title=title, waiver_max_days=waiver_max_days)
 
 
 class FilterModule(object):

@@ -34,9 +34,13 @@ def main():
                          + " patch_facts supports the Debian family only; other package managers are not supported yet.")
     except gather_patching.PatchingError as exc:
         module.fail_json(msg=str(exc))
+    source = gather_patching.apt_source_facts(distro_id, distro_codename)
+    if source.get("error"):
+        module.fail_json(msg=source["error"])
     reboot_required, reboot_packages = gather_patching.reboot_state(params["reboot_required_file"])
     module.exit_json(
         changed=False,
+        security_source=source,
         reboot_required=reboot_required,
         reboot_required_packages=reboot_packages,
         distro_id=distro_id,

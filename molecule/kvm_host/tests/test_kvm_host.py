@@ -278,3 +278,25 @@ def test_with_restart_allowed_the_open_console_is_fixed_by_a_guest_restart(host)
     assert findings["KVM-051"]["status"] == "pass", findings["KVM-051"]
     # the other guest was not touched
     assert _qemu_pid(host, "guest-quiet") == json.loads(host.file("/root/guest-pids.json").content_string)["guest-quiet"]
+
+
+def test_patching_will_not_reboot_a_host_whose_guests_ignore_acpi(host):
+    """The patching role's step before a KVM host reboot: no migration peer, so ACPI
+    shutdown; these guests' init ignores the power button, so the play stops before the
+    reboot and names them, and nothing is destroyed: both keep running, same processes."""
+    names = ("guest-open", "guest-quiet")
+    pids = dict((name, _qemu_pid(host, name)) for name in names)
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    run = subprocess.run(
+        [playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "guests_before_reboot.yml"),
+         "-e", "patching_guest_shutdown_timeout=10"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=480, check=False)
+    assert run.returncode != 0, run.stdout[-3000:]
+    refusal = [line for line in run.stdout.splitlines() if "not rebooting" in line]
+    assert refusal, run.stdout[-3000:]
+    assert all(name in refusal[-1] for name in names)
+    assert "did not shut down through ACPI within 10 s" in refusal[-1]
+    for name in names:
+        assert host.run("virsh domstate %s" % name).stdout.strip() == "running"
+        assert _qemu_pid(host, name) == pids[name]

@@ -14,8 +14,11 @@ instances at the same time, and records what it saw; the tests then judge the re
   1. check mode of the fleet playbook (scope all)  -> reports, changes nothing
   2. `unattended-upgrade -v` as the role configured it -> security update only
   3. needrestart -b and needrestart_facts           -> the daemon and the "guest" on replaced code
-  4. back to 1.0, /run/reboot-required, fleet playbook on demand -> upgraded, reported, no reboot
+  4. back to 1.0, /run/reboot-required, fleet playbook on demand with -e patching_reboot_allowed=false
+     (a STRING on the command line) -> upgraded, reported, no reboot permitted or planned
   5. the fleet playbook playing an unsupported OS family -> stops with a clear message
+  6. the whole fleet playbook (every area, not only patching_apply) on demand with the on-demand
+     reboot allowed -> the unattended configuration is byte for byte what converge wrote
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(
 FLEET = os.path.join(ROOT, "playbooks", "patch_fleet.yml")
 OUR_FILES = ("/etc/apt/apt.conf.d/52startsecure-* /etc/needrestart/conf.d/50-startsecure.conf"
              " /etc/systemd/system/apt-daily*.timer.d/50-startsecure.conf")
+UNATTENDED = "/etc/apt/apt.conf.d/52startsecure-unattended-upgrades"
 VERSIONS = "dpkg-query -W -f '${Package}=${Version}\\n' startsecure-hello startsecure-other"
 # the same far-away timer schedule as converge.yml, so the playbook runs change nothing else
 TIMERS = json.dumps({"patching_timer_update_calendar": "*-12-31 22:00",
@@ -78,11 +82,11 @@ def shell(cmd):
     return {host: result["stdout"] for host, result in results.items()}
 
 
-def fleet(*args):
-    """The fleet playbook: guest play then KVM host play; only the patching tasks."""
-    cmd = ["ansible-playbook", "-i", inventory(), FLEET, "--tags", "patching_apply",
-           "-e", "patch_fleet_guests=patching-debian12", "-e", "patch_fleet_kvm_hosts=patching-debian13",
-           "-e", TIMERS] + list(args)
+def fleet(*args, tags=("--tags", "patching_apply")):
+    """The fleet playbook: guest play then KVM host play; only the patching tasks unless tags=()."""
+    cmd = (["ansible-playbook", "-i", inventory(), FLEET] + list(tags)
+           + ["-e", "patch_fleet_guests=patching-debian12", "-e", "patch_fleet_kvm_hosts=patching-debian13",
+              "-e", TIMERS] + list(args))
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900, check=False)
     return proc.returncode, _json(proc)
 
@@ -135,6 +139,7 @@ def story():
         ("needrestart_conf", "cat /etc/needrestart/conf.d/50-startsecure.conf"),
         ("timers", "systemctl show -p ActiveState -p RandomizedDelayUSec apt-daily.timer apt-daily-upgrade.timer"),
         ("timer_units", "systemctl cat apt-daily.timer apt-daily-upgrade.timer"),
+        ("sources", "ls /etc/apt/sources.list.d/"),
     )
     # 1. check mode, scope all: reports everything, installs nothing
     # (one play for both instances: nothing here depends on the host role)
@@ -156,11 +161,19 @@ def story():
         ("pid1", "stat -c %Z /proc/1"),
     )
     seen["needrestart_facts"] = adhoc("startsecure.hardening.needrestart_facts")
-    # 4. the fleet playbook on demand (security scope)
-    seen["apply_rc"], seen["apply"] = fleet()
+    # 4. the fleet playbook on demand (security scope). "-e x=false" is a string: it must
+    # still mean false (a bare `when: x` would take it as true)
+    seen["apply_rc"], seen["apply"] = fleet("-e", "patching_reboot_allowed=false")
     seen["after_apply"] = steps(("versions", VERSIONS), ("pid1", "stat -c %Z /proc/1"))
     # 5. an OS family the role does not support, both instances in one batch
     seen["gentoo_rc"], seen["gentoo"] = fleet("-e", "__patching_os_family=Gentoo", *ONE_BATCH)
+    # 6. every area of the fleet playbook, with the on-demand reboot allowed everywhere:
+    # the unattended policy must not move (the reboot itself is skipped: containers)
+    seen["before_reboot_run"] = steps(("unattended_md5", "md5sum " + UNATTENDED))
+    seen["reboot_rc"], seen["reboot_run"] = fleet("-e", "patching_reboot_allowed=true",
+                                                  "-e", "patching_reboot_kvm_host_allowed=true", tags=())
+    seen["after_reboot_run"] = steps(("unattended_md5", "md5sum " + UNATTENDED),
+                                     ("automatic_reboot", "apt-config dump | grep 'Automatic-Reboot '"))
     return seen
 
 
@@ -258,6 +271,7 @@ def test_on_demand_upgrades_reports_and_does_not_reboot(story, name):
     assert report["reboot_required"] is True
     assert report["reboot_required_packages"] == ["libc6"]
     assert report["reboot_permitted"] is False
+    assert report["reboot_planned"] is False
     assert report["reboot_performed"] is False
     assert "startsecure-hello.service" in report["services_to_restart"]
     policy = task_results(story["apply"], "Reboot | required but not permitted by the policy")[name]
@@ -280,3 +294,25 @@ def test_unsupported_os_family_stops_with_a_clear_message(story, name):
     assert result.get("failed") is True
     assert "OS family Gentoo is not supported yet" in result["msg"]
     assert "Nothing was changed" in result["msg"]
+
+
+# --- 6. an on-demand run that may reboot never changes the unattended policy ----------------
+
+def test_on_demand_reboot_run_leaves_the_unattended_configuration_unchanged(story, name):
+    assert story["reboot_rc"] == 0
+    before = story["before_reboot_run"][name]["unattended_md5"]
+    assert before and before == story["after_reboot_run"][name]["unattended_md5"]
+    assert before == [line for line in story["converged"][name]["md5"].splitlines() if UNATTENDED in line][0]
+    assert story["after_reboot_run"][name]["automatic_reboot"].strip() == 'Unattended-Upgrade::Automatic-Reboot "false";'
+    report = report_of(story["reboot_run"], name)
+    assert report["reboot_required"] is True and report["reboot_permitted"] is True
+    assert report["unattended_reboot"] is False
+    # a container is never rebooted: the run says so instead of planning it
+    assert report["reboot_planned"] is False and report["reboot_performed"] is False
+    skipped = task_results(story["reboot_run"], "Reboot | a container cannot reboot itself")[name]
+    assert "restart the container" in skipped["msg"]
+
+
+def test_security_suite_already_configured_is_left_alone(story, name):
+    # prepare.yml's local "<codename>-security" suite counts: nothing is added next to it
+    assert "startsecure-security.sources" not in story["converged"][name]["sources"]

@@ -29,8 +29,10 @@ def merge_guests(parsed_guests, scanned):
     for guest in scanned:
         by_pid[guest["pid"]] = dict(guest, source=["proc"])
     for guest in parsed_guests:
+        # needrestart reports only guests whose QEMU binary was replaced
         entry = by_pid.setdefault(guest["pid"], {"pid": guest["pid"], "name": guest["name"], "exe": None,
-                                                 "cgroup": None, "source": []})
+                                                 "cgroup": None, "source": [],
+                                                 "replaced_binary": True, "replaced_libraries": []})
         if not entry.get("name"):
             entry["name"] = guest["name"]
         entry["source"].append("needrestart")

@@ -21,8 +21,11 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather.commo
 from ansible_collections.startsecure.hardening.plugins.module_utils.gather.processes import stale_processes
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
     OriginPatternError,
+    apt_sources,
     classify_update,
     compile_patterns,
+    security_source,
+    security_suites,
 )
 
 _APT_LINE = re.compile(r'^(?P<key>\S+?)(?P<list>::)? "(?P<value>.*)";$')
@@ -153,6 +156,40 @@ def pending_updates(origin_patterns, distro_id, codename):
             "other_count": len(found["updates"]) - len(security)}
 
 
+_RELEASE_FIELDS = {"Origin": "origin", "Label": "label", "Suite": "archive", "Codename": "codename"}
+
+
+def release_origins(lists_dir="/var/lib/apt/lists", codenames=()):
+    """The origins stated by the downloaded Release files whose codename is one of ``codenames``."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(lists_dir, "*Release"))):
+        head = (read_text(path, limit=8192) or "").split("\n\n", 1)[0]
+        origin = {"origin": "", "label": "", "archive": "", "codename": "", "component": "", "site": ""}
+        for line in head.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key in _RELEASE_FIELDS:
+                origin[_RELEASE_FIELDS[key]] = value.strip()
+        if origin["codename"] in codenames and origin not in found:
+            found.append(origin)
+    return found
+
+
+def apt_source_facts(distro_id, codename):
+    """APT's sources and whether the distribution's security suite is among them."""
+    try:
+        import apt_pkg  # pylint: disable=import-outside-toplevel
+        apt_pkg.init()
+        sources = apt_sources(apt_pkg)
+    except ImportError:
+        return {"error": "python3-apt is not installed"}
+    except Exception as exc:  # apt_pkg.Error on a broken sources file
+        return {"error": "cannot read APT's sources: %s" % exc}
+    result = security_source(sources, distro_id, codename)
+    result["sources"] = sources
+    result["release_origins"] = release_origins(codenames=security_suites(distro_id, codename))
+    return result
+
+
 def gather(module, origin_patterns):
     facts = {}
     dpkg = module.get_bin_path("dpkg-query")
@@ -175,6 +212,7 @@ def gather(module, origin_patterns):
     facts["timers"] = dict((t, unit_file_state(module, t)) for t in ("apt-daily.timer", "apt-daily-upgrade.timer"))
     release = read_os_release()
     facts["distro"] = {"id": release.get("ID", ""), "codename": release.get("VERSION_CODENAME", "")}
+    facts["apt_sources"] = apt_source_facts(*distro(release))
     facts["updates"] = pending_updates(origin_patterns, *distro(release))
     facts["reboot_required"] = reboot_state()[0]
     facts["stale_processes"] = stale_processes()

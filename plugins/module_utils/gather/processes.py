@@ -3,8 +3,8 @@
 
 One reader for the three callers that ask: the patching area (any process mapping a
 deleted shared library), and the KVM area and ``needrestart_facts`` (a QEMU process
-whose executable was replaced keeps the old, possibly vulnerable, emulator until the
-guest is restarted or migrated).
+whose executable, or a library or QEMU module it loaded, was replaced keeps the old,
+possibly vulnerable, code until the guest is restarted or migrated).
 """
 
 from __future__ import annotations
@@ -44,12 +44,38 @@ def stale_processes(proc_root="/proc", limit=50):
     return found
 
 
-def stale_qemu(proc_root="/proc"):
-    """QEMU processes whose executable was replaced on disk.
+def replaced_mappings(maps_text, limit=20):
+    """Files a process still maps although they were deleted (replaced) on disk.
 
-    Returns ``{"pid", "exe", "name", "cgroup"}`` dicts sorted by pid; ``name`` is the guest
-    name from ``-name guest=...`` (None when absent). Processes that vanish while
-    scanning, or whose links cannot be read (permissions), are skipped.
+    ``/proc/PID/maps`` lines end in the path, then `` (deleted)`` once the file was unlinked:
+    an upgrade that replaced a shared library or a QEMU module (``.../qemu/block-*.so``)
+    leaves the running process on the old copy.
+    """
+    found = []
+    for line in (maps_text or "").splitlines():
+        if not line.endswith(_DELETED):
+            continue
+        parts = line.split(None, 5)
+        if len(parts) < 6 or not parts[5].startswith("/"):
+            continue
+        path = parts[5][: -len(_DELETED)]
+        # SysV/POSIX shared memory and memfd segments are "deleted" files by nature
+        if path.startswith(("/SYSV", "/dev/shm/", "/memfd:")):
+            continue
+        if path not in found and len(found) < limit:
+            found.append(path)
+    return found
+
+
+def stale_qemu(proc_root="/proc"):
+    """QEMU processes that still run replaced code.
+
+    A guest runs old code when its QEMU binary was replaced on disk (``/proc/PID/exe`` ends in
+    `` (deleted)``) OR when a library or QEMU module it loaded was (``/proc/PID/maps``).
+
+    Returns ``{"pid", "exe", "name", "cgroup", "replaced_binary", "replaced_libraries"}`` dicts
+    sorted by pid; ``name`` is the guest name from ``-name guest=...`` (None when absent).
+    Processes that vanish while scanning, or whose links cannot be read (permissions), are skipped.
     """
     stale = []
     for pid in _pids(proc_root):
@@ -58,12 +84,17 @@ def stale_qemu(proc_root="/proc"):
             exe = os.readlink(os.path.join(base, "exe"))
         except OSError:
             continue
-        path = exe[: -len(_DELETED)]
-        if not exe.endswith(_DELETED) or not _QEMU_NAME.match(os.path.basename(path)):
+        replaced_binary = exe.endswith(_DELETED)
+        path = exe[: -len(_DELETED)] if replaced_binary else exe
+        if not _QEMU_NAME.match(os.path.basename(path)):
+            continue
+        libraries = replaced_mappings(read_text(os.path.join(base, "maps"), limit=4 * 1024 * 1024))
+        if not replaced_binary and not libraries:
             continue
         args = [a for a in (read_text(os.path.join(base, "cmdline")) or "").split("\0") if a]
         cgroup = read_text(os.path.join(base, "cgroup")) or ""
         unified = [line.split(":", 2)[2] for line in cgroup.splitlines() if line.startswith("0::")]
         stale.append({"pid": pid, "exe": path, "name": guest_name_from_cmdline(args),
-                      "cgroup": unified[0] if unified else None})
+                      "cgroup": unified[0] if unified else None,
+                      "replaced_binary": replaced_binary, "replaced_libraries": libraries})
     return stale

@@ -146,3 +146,87 @@ def summarize(records):
         "security_count": len(security),
         "other_count": len(records) - len(security),
     }
+
+
+# --- Is the distribution's security suite among APT's sources at all? -------------------
+# Without it "no security update pending" means nothing: apt cannot see the fixes.
+# Suites per distribution (``{codename}`` substituted); Debian before 11 used "/updates".
+SECURITY_SUITES = {
+    "Debian": ("{codename}-security", "{codename}/updates"),
+    "Ubuntu": ("{codename}-security",),
+}
+# Where the security suite lives relative to the main suite's URI on the same mirror:
+# Debian keeps it in a sibling archive (".../debian" -> ".../debian-security"), Ubuntu
+# in the same archive.
+_SECURITY_ARCHIVE = {
+    "Debian": ("/debian", "/debian-security"),
+    "Ubuntu": ("", ""),
+}
+
+
+def apt_sources(apt_pkg):
+    """APT's configured sources as ``[{"uri", "suite", "components"}]`` (one-line and deb822 alike).
+
+    ``apt_pkg`` is python3-apt's module, passed in so this file imports without it. The
+    components are read from the index files' descriptions ("URI SUITE/COMPONENT ARCH Packages").
+    """
+    source_list = apt_pkg.SourceList()
+    source_list.read_main_list()
+    merged = {}
+    for meta in source_list.list:
+        entry = merged.setdefault((meta.uri, meta.dist), {"uri": meta.uri, "suite": meta.dist, "components": []})
+        for index in getattr(meta, "index_files", None) or []:
+            component = index_component(getattr(index, "describe", "") or "", meta.dist)
+            if component and component not in entry["components"]:
+                entry["components"].append(component)
+    return list(merged.values())
+
+
+def index_component(describe, suite):
+    """The component in an index file's description, e.g. "main" of ".../debian bookworm/main amd64 Packages"."""
+    marker = " %s/" % suite.strip("/")
+    if marker not in describe:
+        return None
+    return describe.split(marker, 1)[1].split(" ", 1)[0] or None
+
+
+def security_suites(distro_id, codename):
+    """The suite names that carry ``distro_id``'s security updates for ``codename``."""
+    return [suite.format(codename=codename) for suite in SECURITY_SUITES.get(distro_id, ("{codename}-security",))]
+
+
+def security_source(sources, distro_id, codename):
+    """Judge APT's sources: is the security suite there, and where would it come from?
+
+    Returns ``{"present": bool, "suites": [...], "main_uri": str|None, "proposed_uri": str|None,
+    "components": [...]}``: ``main_uri`` is the URI of the main suite (``codename`` itself),
+    ``proposed_uri`` the security archive on that same mirror (None when the mirror's layout
+    is unknown), ``components`` those of the main suite (``["main"]`` when unknown).
+    """
+    wanted = security_suites(distro_id, codename)
+    present = any((s.get("suite") or "").strip("/") in wanted for s in sources or [])
+    main_source = next((s for s in sources or [] if (s.get("suite") or "").strip("/") == codename), {})
+    main = main_source.get("uri")
+    proposed = None
+    if main and distro_id in _SECURITY_ARCHIVE:
+        tail, replacement = _SECURITY_ARCHIVE[distro_id]
+        base = main.rstrip("/")
+        if not tail:
+            proposed = base
+        elif base.endswith(tail):
+            proposed = base[: -len(tail)] + replacement
+    return {"present": present, "suites": wanted, "main_uri": main, "proposed_uri": proposed,
+            "components": main_source.get("components") or ["main"]}
+
+
+def reference_security_origins(distro_id, codename):
+    """The origins (as Release files state them) of the distribution's security suite.
+
+    The audit uses these to prove that a configured pattern matches the security archive
+    exactly, instead of trusting a pattern because the word "security" occurs in it.
+    """
+    if distro_id == "Ubuntu":
+        return [{"origin": "Ubuntu", "label": "Ubuntu", "archive": "%s-security" % codename,
+                 "codename": codename, "component": "main", "site": ""}]
+    return [{"origin": "Debian", "label": "Debian-Security", "archive": "stable-security",
+             "codename": "%s-security" % codename, "component": "main", "site": ""}]

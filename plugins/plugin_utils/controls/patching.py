@@ -14,6 +14,12 @@ from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.bas
     not_applicable,
     passed,
 )
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
+    OriginPatternError,
+    any_match,
+    compile_patterns,
+    reference_security_origins,
+)
 
 AREA = "patching"
 SOURCE = "patching"
@@ -33,12 +39,48 @@ def _periodic(src, facts):
     return expect(ok, "APT::Periodic::Update-Package-Lists %s, APT::Periodic::Unattended-Upgrade %s" % (lists, upgrade))
 
 
+def _distro(src):
+    distro = src.get("distro") or {}
+    return (distro.get("id") or "").capitalize(), distro.get("codename") or ""
+
+
 def _security_origin(src, facts):
+    """A configured pattern must MATCH the security archive's origin, field by field.
+
+    The origins come from the host's own Release files of the security suite when they
+    were downloaded, else from the distribution's known values. Searching the patterns for
+    the word "security" would accept "o=Debian,a=insecurity" and miss "l=*-Security"-less
+    forms that do match.
+    """
     config = src.get("apt_config") or {}
     patterns = [p for p in (config.get("Unattended-Upgrade::Origins-Pattern") or []) if p]
     patterns += [p for p in (config.get("Unattended-Upgrade::Allowed-Origins") or []) if p]
-    security = [p for p in patterns if "security" in p.lower()]
-    return expect(bool(security), "security origins: %s" % (", ".join(security) or "none (of %d patterns)" % len(patterns)))
+    distro_id, codename = _distro(src)
+    origins = (src.get("apt_sources") or {}).get("release_origins") or reference_security_origins(distro_id, codename)
+    matching = []
+    for pattern in patterns:
+        try:
+            compiled = compile_patterns([pattern], distro_id, codename)
+        except OriginPatternError:
+            # Allowed-Origins uses "origin:archive", not key=value
+            origin, sep, archive = pattern.partition(":")
+            compiled = compile_patterns(["o=%s,a=%s" % (origin.replace(",", "\\,"), archive.replace(",", "\\,"))], distro_id,
+                                        codename) if sep else []
+        if compiled and any_match(compiled, origins):
+            matching.append(pattern)
+    return expect(bool(matching), "patterns matching the security archive (%s): %s" % (
+        ", ".join("%s/%s" % (o["origin"], o["codename"]) for o in origins),
+        ", ".join(matching) or "none (of %d patterns)" % len(patterns)))
+
+
+def _security_source(src, facts):
+    sources = src.get("apt_sources") or {}
+    if sources.get("error"):
+        raise LookupError(sources["error"])
+    if sources.get("present"):
+        return passed("APT's sources include %s" % " or ".join(sources.get("suites") or []))
+    return failed("no %s suite among APT's %d source(s): security fixes cannot be installed or even seen" % (
+        " or ".join(sources.get("suites") or ["security"]), len(sources.get("sources") or [])))
 
 
 def _timers(src, facts):
@@ -66,6 +108,8 @@ def _pending(src, facts):
     updates = _updates(src)
     if not updates.get("lists_present"):
         return not_applicable("no package lists to compare with (see PAT-006)")
+    if (src.get("apt_sources") or {}).get("present") is False:
+        return not_applicable("APT has no security suite, so pending security updates cannot be seen (see PAT-009)")
     security = updates.get("security") or []
     shown = ", ".join("%s %s->%s" % (u["name"], u["current"], u["fixed"]) for u in security[:10])
     return expect(not security, "%d security update(s) pending: %s%s" % (len(security), shown, " ..." if len(security) > 10 else "")

@@ -4,6 +4,11 @@
 Both inputs are audit results as written by report.build_result (the JSON file):
 ``{"hosts": {HOST: {"findings": [finding, ...]}}, ...}``. A change is one
 (host, control) whose status moved; its direction comes from how good each status is.
+
+Only what the current run looked at is compared: a run limited with ``--limit`` or
+``audit_areas`` says nothing about the other hosts and areas, so they are neither
+"better" nor "gone"; they are listed as not audited in this run, and
+:func:`merge_baseline` keeps their previous findings for the next comparison.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ def _statuses(result, what):
 
 
 def compare(previous, current):
-    """Return {"previous_generated", "better", "worse", "changed", "unchanged", "new_hosts", "gone_hosts"}.
+    """Return {"previous_generated", "better", "worse", "changed", "unchanged", "new_hosts", "not_audited_hosts"}.
 
     Each change is {"host", "id", "title", "severity", "area", "before", "after", "evidence"}.
     A control that did not exist (or was not judged) before counts as worse only when it
@@ -36,9 +41,12 @@ def compare(previous, current):
     """
     before = _statuses(previous, "the previous result")
     after = _statuses(current, "the current result")
+    scope = _scope(current)
     better, worse, changed = [], [], []
     unchanged = 0
     for key in sorted(set(before) | set(after)):
+        if key not in after and not _in_scope(scope, key[0], before[key].get("area")):
+            continue
         old, new = before.get(key), after.get(key)
         old_status = old["status"] if old else "absent"
         new_status = new["status"] if new else "absent"
@@ -64,4 +72,42 @@ def compare(previous, current):
     prev_hosts, cur_hosts = set(previous["hosts"]), set(current["hosts"])
     return {"previous_generated": previous.get("generated", ""),
             "better": better, "worse": worse, "changed": changed, "unchanged": unchanged,
-            "new_hosts": sorted(cur_hosts - prev_hosts), "gone_hosts": sorted(prev_hosts - cur_hosts)}
+            "new_hosts": sorted(cur_hosts - prev_hosts),
+            # A host this run did not reach is not "gone": --limit may have left it out.
+            "not_audited_hosts": sorted(prev_hosts - cur_hosts)}
+
+
+def _scope(result):
+    """{host: set of areas} that a result judged."""
+    return dict((host, set((data or {}).get("areas") or [f.get("area") for f in (data or {}).get("findings", [])]))
+                for host, data in result["hosts"].items())
+
+
+def _in_scope(scope, host, area):
+    return host in scope and area in scope[host]
+
+
+def merge_baseline(previous, current):
+    """The result the NEXT run compares with: this run's hosts and areas, and for everything
+    this run did not look at (other hosts, other areas), the previous findings unchanged.
+
+    Without a previous result the baseline is the current result.
+    """
+    if not previous:
+        return current
+    _statuses(previous, "the previous result")
+    merged = dict(current, hosts={})
+    for host, data in previous["hosts"].items():
+        if host not in current["hosts"]:
+            merged["hosts"][host] = data
+    for host, data in current["hosts"].items():
+        old = previous["hosts"].get(host) or {}
+        areas = set(data.get("areas") or [])
+        kept = [f for f in old.get("findings", []) if f.get("area") not in areas]
+        if not kept:
+            merged["hosts"][host] = data
+            continue
+        findings = sorted(kept + list(data.get("findings", [])), key=lambda f: f["id"])
+        merged["hosts"][host] = dict(data, findings=findings, areas=sorted(set(f["area"] for f in findings)))
+    merged["baseline_of"] = {"generated": current.get("generated", ""), "kept_from": previous.get("generated", "")}
+    return merged

@@ -60,7 +60,7 @@ def host_areas(facts, requested, before=None):
 
 
 def build_result(hosts, controls, threshold="high", waivers=None, previous=None, areas=None,
-                 today=None, generated=None):
+                 today=None, generated=None, waiver_max_days=waiver_mod.MAX_DAYS):
     """Judge every host and return the audit result (a JSON-ready dict).
 
     hosts: {name: {"facts": {...audit_facts...}, "groups": [...], "error": "why facts are missing"}}
@@ -71,8 +71,8 @@ def build_result(hosts, controls, threshold="high", waivers=None, previous=None,
     if not isinstance(hosts, dict):
         raise ReportError("hosts must be a mapping of host name to gathered facts")
     by_id = ctl.index(controls)
-    waiver_list = waiver_mod.validate(waivers, known_ids=set(by_id))
     today = today or datetime.date.today()
+    waiver_list = waiver_mod.validate(waivers, known_ids=set(by_id), today=today, max_days=waiver_max_days)
     result = {"format": FORMAT, "version": VERSION, "generated": generated or _now(),
               "threshold": threshold, "areas": sorted(areas) if areas else sorted(set(c.area for c in controls)),
               "waivers": waiver_list, "hosts": {}}
@@ -111,6 +111,15 @@ def build_result(hosts, controls, threshold="high", waivers=None, previous=None,
     return result
 
 
+def baseline(result, previous):
+    """What the next run compares with: this result, plus the previous findings of every host
+    and area this run did not look at (a run limited with --limit or audit_areas)."""
+    try:
+        return drift_mod.merge_baseline(previous, result)
+    except drift_mod.DriftError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def load_previous(text):
     """Parse the previous JSON result; empty text means there is none."""
     if text is None or not str(text).strip():
@@ -129,37 +138,57 @@ def to_json(result):
     return json.dumps(result, indent=2, sort_keys=True) + "\n"
 
 
+# ---------------------------------------------------------------- text that stays valid
+# What a host reports (process names, file names, banners) may hold any byte. XML 1.0
+# cannot carry C0 controls other than tab, newline and carriage return at all (even as
+# character references), and HTML must not: one ESC in a process name made the whole
+# JUnit file unparseable. They are written as visible escapes ("\x1b") instead.
+_UNSAFE = dict((code, "\\x%02x" % code) for code in list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20))
+               + list(range(0x7f, 0xa0)))
+_UNSAFE.update((code, "\\u%04x" % code) for code in (0xfffe, 0xffff))
+
+
+def printable(value):
+    """The text with every character XML 1.0 or HTML cannot carry written as a visible escape."""
+    text = "" if value is None else str(value)
+    text = text.translate(_UNSAFE)
+    # lone surrogates (undecodable bytes read with surrogateescape) cannot be encoded at all
+    return "".join(ch if not 0xd800 <= ord(ch) <= 0xdfff else "\\u%04x" % ord(ch) for ch in text)
+
+
 # ---------------------------------------------------------------- JUnit XML
 def to_junit(result):
     """One <testsuite> per host, one <testcase> per host and control.
 
     fail -> <failure>, error -> <error>, not_applicable and waived -> <skipped> (with why).
+    Every text and attribute goes through :func:`printable`.
     """
+    p = printable
     suites = ElementTree.Element("testsuites", name="startsecure.hardening audit")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for host, data in sorted(result["hosts"].items()):
-        suite = ElementTree.SubElement(suites, "testsuite", name=host, timestamp=result["generated"])
+        suite = ElementTree.SubElement(suites, "testsuite", name=p(host), timestamp=p(result["generated"]))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for finding in data["findings"]:
             counts["tests"] += 1
-            case = ElementTree.SubElement(suite, "testcase", classname="%s.%s" % (host, finding["area"]),
-                                          name="%s %s" % (finding["id"], finding["title"]))
-            text = _finding_text(finding)
+            case = ElementTree.SubElement(suite, "testcase", classname=p("%s.%s" % (host, finding["area"])),
+                                          name=p("%s %s" % (finding["id"], finding["title"])))
+            text = p(_finding_text(finding))
             status = finding["status"]
             if status == ctl.FAIL:
                 counts["failures"] += 1
-                node = ElementTree.SubElement(case, "failure", type=finding["severity"],
-                                              message="[%s] %s" % (finding["severity"], finding["evidence"]))
+                node = ElementTree.SubElement(case, "failure", type=p(finding["severity"]),
+                                              message=p("[%s] %s" % (finding["severity"], finding["evidence"])))
                 node.text = text
             elif status == ctl.ERROR:
                 counts["errors"] += 1
-                node = ElementTree.SubElement(case, "error", type="error", message=finding["evidence"])
+                node = ElementTree.SubElement(case, "error", type="error", message=p(finding["evidence"]))
                 node.text = text
             elif status in (ctl.NOT_APPLICABLE, waiver_mod.WAIVED):
                 counts["skipped"] += 1
-                ElementTree.SubElement(case, "skipped", message="%s: %s" % (status, finding["evidence"]))
+                ElementTree.SubElement(case, "skipped", message=p("%s: %s" % (status, finding["evidence"])))
             else:
-                ElementTree.SubElement(case, "system-out").text = finding["evidence"]
+                ElementTree.SubElement(case, "system-out").text = p(finding["evidence"])
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
@@ -239,7 +268,7 @@ code{background:#f4f4f4;padding:0 .2em}.legend span{margin-right:1em}
 
 
 def _e(value):
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(printable(value), quote=True)
 
 
 def _bar_chart(title, rows):
@@ -304,8 +333,9 @@ def _drift_html(drift):
         out.append("</table>")
     if drift["new_hosts"]:
         out.append("<p>New hosts: %s</p>" % _e(", ".join(drift["new_hosts"])))
-    if drift["gone_hosts"]:
-        out.append("<p>Hosts no longer audited: %s</p>" % _e(", ".join(drift["gone_hosts"])))
+    if drift.get("not_audited_hosts"):
+        out.append("<p>Not audited in this run (their previous findings stay the baseline): %s</p>"
+                   % _e(", ".join(drift["not_audited_hosts"])))
     return "".join(out)
 
 

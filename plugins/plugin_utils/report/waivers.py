@@ -6,7 +6,13 @@ A waiver is a dict (from ``audit_waivers`` in inventory)::
     {"id": "SSH-004",                 # the control id (required)
      "hosts": ["web1"],               # and/or "groups": ["legacy"]; at least one of the two
      "reason": "vendor tool needs it until the upgrade (ticket OPS-42)",   # required
-     "expires": "2026-12-31"}         # required, ISO date; last day the waiver holds
+     "expires": "2026-12-31",         # required, ISO date; last day the waiver holds
+     "granted": "2026-01-15"}         # optional, ISO date the waiver was approved
+
+A waiver lives at most ``max_days`` (policy; default 365, the annual policy review):
+its expiry may lie no further than that after the day it was granted, or, without a
+``granted`` date, after the day of the audit. A longer one is refused, naming it, so an
+"accepted forever" cannot be written as a date far in the future.
 
 A failing finding that an active waiver matches gets the status ``waived`` (it is not a
 failure, and it shows in every report with its reason and expiry). Once the expiry date
@@ -22,7 +28,9 @@ import datetime
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import ERROR, FAIL
 
 WAIVED = "waived"
-_KEYS = {"id", "hosts", "groups", "reason", "expires"}
+_KEYS = {"id", "hosts", "groups", "reason", "expires", "granted"}
+# The annual policy review: no waiver outlives it.
+MAX_DAYS = 365
 
 
 class WaiverError(ValueError):
@@ -52,12 +60,16 @@ def _as_list(value, key, what):
     raise WaiverError("%s: %s must be a list of names, got %r" % (what, key, value))
 
 
-def validate(waivers, known_ids=None):
+def validate(waivers, known_ids=None, today=None, max_days=MAX_DAYS):
     """Check and normalise a list of waivers; raise WaiverError naming the bad one.
 
     known_ids: control ids that exist; a waiver for an unknown id is refused (a typo
-    would otherwise silently waive nothing).
+    would otherwise silently waive nothing). max_days: the longest lifetime the policy
+    allows, counted from ``granted`` or else from ``today``.
     """
+    if not isinstance(max_days, int) or isinstance(max_days, bool) or max_days < 1:
+        raise WaiverError("the maximum waiver lifetime must be a whole number of days >= 1, got %r" % (max_days,))
+    today = _as_date(today or datetime.date.today(), "today")
     if waivers is None:
         return []
     if not isinstance(waivers, (list, tuple)):
@@ -85,8 +97,19 @@ def validate(waivers, known_ids=None):
         groups = _as_list(waiver.get("groups"), "groups", what)
         if not hosts and not groups:
             raise WaiverError("%s: name the 'hosts' and/or 'groups' it applies to" % what)
-        normalised.append({"id": waiver["id"], "hosts": hosts, "groups": groups,
-                           "reason": reason.strip(), "expires": _as_date(waiver["expires"], what).isoformat()})
+        expires = _as_date(waiver["expires"], what)
+        start = _as_date(waiver["granted"], what + " granted") if waiver.get("granted") else today
+        if (expires - start).days > max_days:
+            raise WaiverError("%s: expires %s, %d days after %s; the policy allows at most %d days "
+                              "(audit_waiver_max_days): review it and grant it again instead"
+                              % (what, expires.isoformat(), (expires - start).days,
+                                 "it was granted (%s)" % start.isoformat() if waiver.get("granted") else "today",
+                                 max_days))
+        entry = {"id": waiver["id"], "hosts": hosts, "groups": groups,
+                 "reason": reason.strip(), "expires": expires.isoformat()}
+        if waiver.get("granted"):
+            entry["granted"] = start.isoformat()
+        normalised.append(entry)
     return normalised
 
 

@@ -53,7 +53,7 @@ def test_default_host_fails_and_previous_gives_drift():
 def test_waiver_and_its_expiry_through_the_filter():
     facts = _load("debian12-default.json")
     waivers = [{"id": cid, "hosts": ["guest1"], "reason": "lab", "expires": "2026-06-30"}
-               for cid in ("SSH-001", "SSH-002", "SSH-012", "SSH-014", "PAT-001", "PAT-002", "PAT-003",
+               for cid in ("SSH-001", "SSH-002", "SSH-012", "SSH-014", "PAT-001", "PAT-002", "PAT-003", "PAT-009",
                            "MEM-002", "MEM-003", "MEM-006", "CON-002", "CON-003")]
     out = audit_report(_hosts(facts), waivers=waivers, today="2026-06-01")
     assert [f["id"] for f in out["failing"]] == []
@@ -74,3 +74,41 @@ def test_bad_arguments_are_filter_errors(kwargs, message):
 def test_input_must_be_a_dict():
     with pytest.raises(AnsibleFilterError, match="must be a dict"):
         audit_report(["guest1"])
+
+
+def test_junit_and_html_stay_valid_with_control_characters_from_the_host():
+    """A process name with ESC and BEL (PAT-008's evidence) once made the JUnit file unparseable."""
+    from html.parser import HTMLParser
+    from xml.etree import ElementTree
+    facts = hardened()
+    facts["patching"]["stale_processes"] = [{"pid": 42, "name": "bad\x1b[31mname\x07",
+                                             "libraries": ["/tmp/lib\x00x\x1f.so"]}]
+    out = audit_report(_hosts(facts), today="2026-06-01")
+    root = ElementTree.fromstring(out["junit"].encode("utf-8"))
+    [failure] = root.findall(".//testcase/failure")
+    assert "bad\\x1b[31mname\\x07" in failure.get("message") and "\\x00x\\x1f" in failure.get("message")
+    assert "\x1b" not in out["junit"] and "\x1b" not in out["html"]
+    HTMLParser().feed(out["html"])
+    assert "bad\\x1b[31mname\\x07" in out["html"]
+    # the JSON keeps the exact bytes (JSON escapes them itself)
+    assert any("bad\x1b[31mname\x07" in f["evidence"] for f in json.loads(out["json"])["hosts"]["guest1"]["findings"])
+
+
+def test_baseline_keeps_what_a_limited_run_did_not_audit():
+    full = audit_report(_hosts(hardened()), today="2026-06-01")
+    bad = hardened()
+    bad["patching"]["reboot_required"] = True
+    limited = audit_report({"guest1": {"facts": bad, "groups": ["guests"]}}, previous=full["baseline"],
+                           areas=["patching"], today="2026-06-01")
+    assert [c["id"] for c in limited["result"]["drift"]["worse"]] == ["PAT-007"]
+    assert limited["result"]["drift"]["better"] == []
+    baseline = json.loads(limited["baseline"])
+    assert set(f["area"] for f in baseline["hosts"]["guest1"]["findings"]) == {"ssh", "console", "patching", "memory_limits"}
+    assert set(f["area"] for f in json.loads(limited["json"])["hosts"]["guest1"]["findings"]) == {"patching"}
+
+
+def test_waiver_longer_than_the_policy_is_a_filter_error():
+    waiver = {"id": "SSH-001", "hosts": ["guest1"], "reason": "r", "expires": "2028-01-01"}
+    with pytest.raises(AnsibleFilterError, match="at most 365 days"):
+        audit_report(_hosts(hardened()), waivers=[waiver], today="2026-06-01")
+    assert audit_report(_hosts(hardened()), waivers=[waiver], today="2026-06-01", waiver_max_days=730)["passed"]

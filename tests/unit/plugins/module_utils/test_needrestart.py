@@ -118,10 +118,11 @@ def test_guest_name_from_cmdline():
     assert guest_name_from_cmdline(["qemu-system-x86_64", "-m", "128"]) is None
 
 
-def _proc(tmp_path, pid, exe, cmdline, cgroup="0::/machine.slice/machine-qemu\\x2d1\\x2dweb1.scope\n"):
+def _proc(tmp_path, pid, exe, cmdline, cgroup="0::/machine.slice/machine-qemu\\x2d1\\x2dweb1.scope\n", maps=""):
     base = tmp_path / str(pid)
     base.mkdir()
     os.symlink(exe, str(base / "exe"))
+    (base / "maps").write_text(maps)
     (base / "cmdline").write_bytes(b"\0".join(a.encode() for a in cmdline) + b"\0")
     (base / "cgroup").write_text(cgroup)
 
@@ -139,7 +140,29 @@ def test_scan_finds_only_qemu_with_a_deleted_executable(tmp_path):
         "exe": "/usr/bin/qemu-system-x86_64",
         "name": "web1",
         "cgroup": "/machine.slice/machine-qemu\\x2d1\\x2dweb1.scope",
+        "replaced_binary": True,
+        "replaced_libraries": [],
     }]
+
+
+MAPS = """\
+55d0c0a00000-55d0c0b00000 r-xp 00000000 08:01 131 /usr/bin/qemu-system-x86_64
+7f0000000000-7f0000100000 r-xp 00000000 08:01 200 /usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3 (deleted)
+7f0000200000-7f0000300000 r-xp 00000000 08:01 201 /usr/lib/x86_64-linux-gnu/qemu/block-curl.so (deleted)
+7f0000300000-7f0000400000 rw-s 00000000 00:05 202 /SYSV00000000 (deleted)
+7f0000400000-7f0000500000 rw-s 00000000 00:01 203 /memfd:pc.ram (deleted)
+7f0000500000-7f0000600000 r-xp 00000000 08:01 204 /usr/lib/x86_64-linux-gnu/libc.so.6
+"""
+
+
+def test_scan_counts_a_guest_whose_libraries_or_modules_were_replaced(tmp_path):
+    _proc(tmp_path, 5000, "/usr/bin/qemu-system-x86_64", ["/usr/bin/qemu-system-x86_64", "-name", "guest=db"], maps=MAPS)
+    _proc(tmp_path, 5001, "/usr/bin/qemu-system-x86_64", ["/usr/bin/qemu-system-x86_64", "-name", "guest=ok"],
+          maps="7f0000500000-7f0000600000 r-xp 00000000 08:01 204 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
+    stale = stale_qemu(str(tmp_path))
+    assert [(g["pid"], g["name"], g["replaced_binary"]) for g in stale] == [(5000, "db", False)]
+    assert stale[0]["replaced_libraries"] == ["/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3",
+                                              "/usr/lib/x86_64-linux-gnu/qemu/block-curl.so"]
 
 
 def test_scan_of_a_missing_proc_is_empty(tmp_path):

@@ -82,3 +82,23 @@ def test_classify_non_security_and_summary():
     sec = classify_update({"name": "y", "newer": [{"version": "2", "origins": [SEC]}]}, compiled)
     assert summarize([other, sec]) == {"total_count": 2, "security_count": 1, "other_count": 1}
     assert summarize([]) == {"total_count": 0, "security_count": 0, "other_count": 0}
+
+
+def test_security_source_is_judged_from_apt_sources():
+    from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.patching_origins import (
+        index_component, security_source)
+    main = {"uri": "http://mirror.invalid/debian/", "suite": "bookworm", "components": ["main", "contrib"]}
+    missing = security_source([main], "Debian", "bookworm")
+    assert missing["present"] is False
+    assert missing["proposed_uri"] == "http://mirror.invalid/debian-security"   # the same mirror
+    assert missing["components"] == ["main", "contrib"]
+    there = security_source([main, {"uri": "file:/srv/repo", "suite": "bookworm-security"}], "Debian", "bookworm")
+    assert there["present"] is True
+    # Ubuntu keeps the security suite in the same archive
+    ubuntu = security_source([{"uri": "http://mirror.invalid/ubuntu", "suite": "noble"}], "Ubuntu", "noble")
+    assert ubuntu["proposed_uri"] == "http://mirror.invalid/ubuntu" and ubuntu["suites"] == ["noble-security"]
+    # a mirror whose layout is unknown: nothing is guessed
+    assert security_source([{"uri": "http://mirror.invalid/x", "suite": "bookworm"}], "Debian", "bookworm")[
+        "proposed_uri"] is None
+    assert index_component("http://mirror.invalid/debian bookworm/main amd64 Packages", "bookworm") == "main"
+    assert index_component("something else", "bookworm") is None

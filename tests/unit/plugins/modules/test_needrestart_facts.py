@@ -12,7 +12,8 @@ def test_merge_by_pid_keeps_both_sources():
     merged = merge_guests(parsed, scanned)
     assert merged[0]["source"] == ["proc", "needrestart"]
     assert merged[0]["exe"] == "/usr/bin/qemu-system-x86_64"
-    assert merged[1] == {"pid": 11, "name": "Unkown VM", "exe": None, "cgroup": None, "source": ["needrestart"]}
+    assert merged[1] == {"pid": 11, "name": "Unkown VM", "exe": None, "cgroup": None, "source": ["needrestart"],
+                         "replaced_binary": True, "replaced_libraries": []}  # needrestart reports binaries only
     assert merge_guests([], []) == []
 
 

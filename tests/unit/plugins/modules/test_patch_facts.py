@@ -53,6 +53,17 @@ def fake_apt(monkeypatch, tmp_path):
     apt_pkg = types.ModuleType("apt_pkg")
     apt_pkg.version_compare = lambda a, b: (a > b) - (a < b)
     apt_pkg.config = types.SimpleNamespace(find_dir=lambda key: str(lists))
+    apt_pkg.init = lambda: None
+
+    class SourceList(object):
+        """APT's sources: the main suite only, as debootstrap leaves them (no security suite)."""
+        def __init__(self):
+            self.list = []
+
+        def read_main_list(self):
+            index = types.SimpleNamespace(describe="http://mirror.invalid/debian bookworm/main amd64 Packages")
+            self.list = [types.SimpleNamespace(uri="http://mirror.invalid/debian/", dist="bookworm", index_files=[index])]
+    apt_pkg.SourceList = SourceList
     apt = types.ModuleType("apt")
     apt.Cache = Cache
     monkeypatch.setitem(sys.modules, "apt", apt)
@@ -70,6 +81,10 @@ def test_module_returns_the_gatherers_records(run_module, fake_apt):
     assert (result["security_count"], result["other_count"], result["total_count"]) == (1, 1, 2)
     assert result["installed"] == {"openssl": "3.0.1", "absent": None}
     assert result["lists_present"] is True
+    source = result["security_source"]
+    assert source["present"] is False and source["suites"] == ["bookworm-security", "bookworm/updates"]
+    assert source["proposed_uri"] == "http://mirror.invalid/debian-security"
+    assert source["components"] == ["main"]
 
 
 def test_audit_and_module_agree(fake_apt):

@@ -68,6 +68,10 @@ HARDEN = {
                             "Unattended-Upgrade::Origins-Pattern": [
                                 "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]},
     "patching/updates": {"lists_present": True, "lists_age_seconds": 3600, "security": [], "other_count": 2},
+    "patching/apt_sources": {"present": True, "suites": ["bookworm-security", "bookworm/updates"],
+                             "sources": [{"uri": "http://mirror.invalid/debian/", "suite": "bookworm"},
+                                         {"uri": "http://mirror.invalid/debian-security/", "suite": "bookworm-security"}],
+                             "release_origins": []},
     "memory/units/ssh.service/OOMScoreAdjust": "-500",
     "memory/units/user.slice/MemoryMax": str(4 * GIB),
     "memory/units/user-1000.slice/MemoryMax": str(2 * GIB),
@@ -134,6 +138,7 @@ BREAK = {
     "PAT-005": {"patching/updates/security": [{"name": "openssl", "current": "3.0.15", "fixed": "3.0.17"}]},
     "PAT-006": {"patching/updates/lists_age_seconds": 30 * 86400},
     "PAT-007": {"patching/reboot_required": True},
+    "PAT-009": {"patching/apt_sources/present": False},
     "PAT-008": {"patching/stale_processes": [{"pid": 42, "name": "sshd", "libraries": ["/usr/lib/libssl.so.3"]}]},
     "MEM-001": {"memory/units/user.slice/MemoryAccounting": "no"},
     "MEM-002": {"memory/units/user.slice/MemoryMax": "infinity"},
@@ -234,3 +239,17 @@ def test_remediation_variables_exist_in_the_role_argument_specs(role):
     options = set(spec["argument_specs"]["main"]["options"])
     wanted = set(ctl.remediation["variable"] for ctl in CONTROLS if ctl.remediation["role"] == role)
     assert wanted and wanted <= options, sorted(wanted - options)
+
+
+@pytest.mark.parametrize("pattern,status", [
+    ("origin=Debian,codename=${distro_codename}-security,label=Debian-Security", c.PASS),
+    ("o=Debian,n=${distro_codename}-security", c.PASS),
+    ("origin=Debian,codename=${distro_codename}-insecurity", c.FAIL),        # "security" is in it, but it matches nothing
+    ("origin=Debian,label=Debian-Security-Archive", c.FAIL),
+    ("origin=*,codename=*", c.PASS),                                          # a wildcard matches, as unattended-upgrades would
+])
+def test_security_origin_patterns_are_matched_not_searched_for_a_word(pattern, status):
+    facts = hardened()
+    facts["patching"]["apt_config"]["Unattended-Upgrade::Origins-Pattern"] = [pattern]
+    [finding] = [f for f in c.judge(CONTROLS, facts) if f["id"] == "PAT-003"]
+    assert finding["status"] == status, finding["evidence"]

@@ -28,12 +28,12 @@ def test_new_and_gone_hosts_and_controls():
     before = _result({("h1", "A-1"): "fail", ("old", "A-1"): "pass"})
     after = _result({("h1", "A-2"): "fail", ("h1", "A-3"): "pass", ("new", "A-1"): "pass"})
     diff = drift.compare(before, after)
-    assert diff["new_hosts"] == ["new"] and diff["gone_hosts"] == ["old"]
+    assert diff["new_hosts"] == ["new"] and diff["not_audited_hosts"] == ["old"]
     worse = {(c["host"], c["id"]) for c in diff["worse"]}
     better = {(c["host"], c["id"]) for c in diff["better"]}
     assert ("h1", "A-2") in worse          # newly judged and failing
     assert ("h1", "A-1") in better         # failing control no longer judged
-    assert ("old", "A-1") in worse         # passing control no longer judged
+    assert ("old", "A-1") not in worse | better   # not audited this time: no verdict on it
     assert ("h1", "A-3") in better and ("new", "A-1") in better
 
 
@@ -49,3 +49,37 @@ def test_waived_and_error_directions():
 def test_not_a_result():
     with pytest.raises(drift.DriftError, match="previous result"):
         drift.compare({"x": 1}, _result({}))
+
+
+def _areas(statuses):
+    """Like _result, with the area taken from the id's prefix (SSH-1 -> ssh)."""
+    result = _result({})
+    for (host, cid), status in statuses.items():
+        result["hosts"].setdefault(host, {"findings": []})["findings"].append(
+            {"id": cid, "title": cid, "severity": "high", "area": cid.split("-")[0].lower(), "status": status,
+             "evidence": ""})
+    for data in result["hosts"].values():
+        data["areas"] = sorted(set(f["area"] for f in data["findings"]))
+    return result
+
+
+def test_a_limited_run_neither_calls_the_rest_better_nor_drops_it_from_the_baseline():
+    full = _areas({("h1", "SSH-1"): "fail", ("h1", "PAT-1"): "fail", ("h2", "SSH-1"): "fail"})
+    # --limit h1 and audit_areas=[ssh]: h1's ssh got fixed
+    limited = _areas({("h1", "SSH-1"): "pass"})
+    diff = drift.compare(full, limited)
+    assert [(c["host"], c["id"]) for c in diff["better"]] == [("h1", "SSH-1")]
+    assert diff["worse"] == [] and diff["not_audited_hosts"] == ["h2"]
+    baseline = drift.merge_baseline(full, limited)
+    kept = dict(((h, f["id"]), f["status"]) for h, d in baseline["hosts"].items() for f in d["findings"])
+    assert kept == {("h1", "SSH-1"): "pass", ("h1", "PAT-1"): "fail", ("h2", "SSH-1"): "fail"}
+    assert baseline["hosts"]["h1"]["areas"] == ["pat", "ssh"]
+    # the next full run compares with the baseline: nothing changed, nothing is news
+    full_after = _areas({("h1", "SSH-1"): "pass", ("h1", "PAT-1"): "fail", ("h2", "SSH-1"): "fail"})
+    again = drift.compare(baseline, full_after)
+    assert again["better"] == again["worse"] == []
+
+
+def test_merge_without_previous_is_the_current_result():
+    current = _areas({("h1", "SSH-1"): "pass"})
+    assert drift.merge_baseline(None, current) is current

@@ -87,3 +87,21 @@ def test_validate_accepts_dates_and_none():
     assert waiver["expires"] == "2026-02-03"
     with pytest.raises(w.WaiverError, match="must be a list"):
         w.validate({"id": "x"})
+
+
+def test_a_waiver_lives_at_most_the_policy_maximum():
+    today = datetime.date(2026, 6, 1)
+    # one year from today is fine, a day more is not (the annual review)
+    assert w.validate([_waiver(expires="2027-06-01")], today=today)[0]["expires"] == "2027-06-01"
+    with pytest.raises(w.WaiverError, match=r"366 days after today; the policy allows at most 365 days"):
+        w.validate([_waiver(expires="2027-06-02")], today=today)
+    # counted from the day it was granted when that is known
+    with pytest.raises(w.WaiverError, match=r"it was granted \(2026-01-01\)"):
+        w.validate([_waiver(expires="2027-03-01", granted="2026-01-01")], today=today)
+    [kept] = w.validate([_waiver(expires="2026-12-31", granted="2026-01-01")], today=today)
+    assert kept["granted"] == "2026-01-01"
+    # a stricter policy
+    with pytest.raises(w.WaiverError, match="at most 90 days"):
+        w.validate([_waiver(expires="2026-10-01")], today=today, max_days=90)
+    with pytest.raises(w.WaiverError, match="whole number of days"):
+        w.validate([], max_days=0)
