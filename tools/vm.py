@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real-kernel test VMs: Debian under QEMU emulation (TCG), for what containers cannot show.
 
 Containers share the test machine's kernel: no cgroup v2 of their own, no AppArmor, no
@@ -24,6 +25,9 @@ Usage:
                                               stop VMs, remove their overlays (and FILE)
   vm.py info NAME                             print the base image and key paths as JSON
 """
+
+from __future__ import annotations
+
 import glob
 import hashlib
 import json

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The guest roles on real kernels (Debian 12 and 13 VMs), checked AFTER a reboot.
 
 side_effect rebooted each hardened VM through its own GRUB (with the console role's
@@ -11,6 +12,9 @@ services, not the files the roles wrote:
 - a real ssh login lands in the user's slice, under the user ceiling the role set;
 - the collection's own audit (the same controls as everywhere) passes on the rebooted VM.
 """
+
+from __future__ import annotations
+
 import json
 import os
 import subprocess

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """kvm_host on a real kernel: a Debian 12 VM with AppArmor and cgroup v2, one TCG domain.
 
 What only a real kernel shows, read from the kernel and the running QEMU process:
@@ -8,6 +9,9 @@ What only a real kernel shows, read from the kernel and the running QEMU process
 - the domain kept running through the whole converge (same QEMU PID as after prepare);
 - the collection's KVM controls agree: the confinement control passes here.
 """
+
+from __future__ import annotations
+
 import os
 import sys
 import xml.etree.ElementTree as ET
@@ -18,7 +22,8 @@ PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY",
                          os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(PROJECT, "build", "collections"))
 
-from ansible_collections.startsecure.hardening.plugins.module_utils import catalog, controls  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog  # noqa: E402
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls  # noqa: E402
 
 DOMAIN = "fwguest"
 KIB = 1024

@@ -1,4 +1,8 @@
+# Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The real-kernel VM harness (tools/vm.py): image cache keys, Molecule glue, bad input."""
+
+from __future__ import annotations
+
 import json
 import os
 import sys
