@@ -105,7 +105,9 @@ def _slice_limit(host, unit):
 def test_memory_ceiling_of_all_users_is_in_the_kernel(host):
     configured, kernel = _slice_limit(host, "user.slice")
     assert configured not in ("", "infinity"), "user.slice has no MemoryMax after the reboot"
-    assert kernel == configured, "systemd says %s, the kernel enforces %s" % (configured, kernel)
+    # The kernel keeps whole pages: systemd's byte value rounded down to 4 KiB.
+    assert int(kernel) == int(configured) // 4096 * 4096, \
+        "systemd says %s, the kernel enforces %s" % (configured, kernel)
     assert host.file("/sys/fs/cgroup/user.slice/memory.swap.max").exists
 
 
@@ -131,8 +133,13 @@ def audit():
         return json.load(fh)
 
 
-# Controls a hardened guest VM cannot pass here, and why (each must still show its reason).
-EXPECTED_FAILURES = {}
+# Controls a hardened guest VM cannot pass here, and the words their evidence must carry.
+EXPECTED_FAILURES = {
+    # The test VM's admin has sudo without a password through its own drop-in, as cloud
+    # images set it up; the console role keeps rules it did not write (removing them
+    # could cut the operator's access), and the audit rightly reports them.
+    "CON-009": "NOPASSWD",
+}
 
 
 def test_the_collections_audit_passes_after_the_reboot(host, audit):
@@ -140,4 +147,7 @@ def test_the_collections_audit_passes_after_the_reboot(host, audit):
     failing = dict((f["id"], f) for f in findings if f["status"] in ("fail", "error"))
     unexpected = sorted(set(failing) - set(EXPECTED_FAILURES))
     assert not unexpected, [(i, failing[i].get("evidence")) for i in unexpected]
+    for control, words in EXPECTED_FAILURES.items():
+        if control in failing:
+            assert words in str(failing[control].get("evidence")), failing[control]
     assert sum(1 for f in findings if f["status"] == "pass") >= 40
