@@ -271,9 +271,9 @@ def ssh_cmd(info, *command):
 
 
 def parse_spec(spec):
-    instance, _, rest = spec.partition("=")
+    instance, sep, rest = spec.partition("=")
     parts = rest.split(":")
-    if not instance or not parts[0]:
+    if not sep or not instance or not parts[0]:
         die("bad spec %r: INSTANCE=IMAGE[:MEM_MIB[:CPUS]]" % spec)
     return instance, parts[0], int(parts[1]) if len(parts) > 1 else 2048, \
         int(parts[2]) if len(parts) > 2 else 2
@@ -366,11 +366,10 @@ def down(state, instances):
             continue
         if alive(info["pid"]):
             os.kill(info["pid"], 15)
-            for _ in range(50):
-                if not alive(info["pid"]):
-                    break
+            deadline = time.time() + 10
+            while alive(info["pid"]) and time.time() < deadline:
                 time.sleep(0.2)
-            else:
+            if alive(info["pid"]):
                 os.kill(info["pid"], 9)
         for suffix in (".qcow2", ".pid", ".console.sock", ".qmp.sock", ".json"):
             if os.path.exists(base + suffix):
