@@ -33,7 +33,7 @@ test: test-containers test-vm ## Everything, from nothing: both tiers
 test-containers: docker venv images unit unit-matrix lint sanity sanity-matrix changelog-lint install-check ee molecule ## Tier 1: unit, lint, sanity, install check, EE, container scenarios
 	@echo "make test-containers: all steps passed"
 
-test-vm: molecule-vm ## Tier 2: the real-kernel VM scenarios (builds the VM images first)
+test-vm: molecule-vm ## Tier 2: the real-kernel VM scenarios (building the VM images they boot)
 	@echo "make test-vm: all steps passed"
 
 venv: $(VENV)/.stamp ## The test tool chain in .venv (requirements-test.txt)
@@ -116,8 +116,10 @@ molecule: $(addprefix molecule-,$(CONTAINER_SCENARIOS)) ## Every container scena
 $(addprefix molecule-,$(CONTAINER_SCENARIOS)): molecule-%: venv images collection-link ## One scenario, e.g. make molecule-ssh
 	$(BIN)/molecule test -s $*
 
-# The VM scenarios run side by side: each VM is one emulation thread, one per core.
-molecule-vm: venv vm-images collection-link ## Every VM scenario, two at a time
+# The VM scenarios run side by side: each VM is one emulation thread, one per core. Each
+# scenario's create builds the VM images it boots when they are missing (tools/vm.py up),
+# so the two image builds run side by side too, and only the images in use are built.
+molecule-vm: venv vm-tools images collection-link ## Every VM scenario, two at a time
 	$(MAKE) -j2 --output-sync=target $(addprefix molecule-,$(VM_SCENARIOS))
 
 # The VM tier's budget holds one guest release in `make test` (a module call costs about
@@ -126,7 +128,7 @@ molecule-vm: venv vm-images collection-link ## Every VM scenario, two at a time
 VM_GUEST_PLATFORM ?= vm-guest-debian13
 __vm_platform_vm_guest = $(if $(VM_GUEST_PLATFORM),--platform-name $(VM_GUEST_PLATFORM))
 
-$(addprefix molecule-,$(VM_SCENARIOS)): molecule-%: venv vm-images collection-link
+$(addprefix molecule-,$(VM_SCENARIOS)): molecule-%: venv vm-tools images collection-link
 	@start=$$(date +%s); $(BIN)/molecule test -s $* $(__vm_platform_$*) && \
 	  echo "molecule-$*: passed in $$(( $$(date +%s) - start )) s"
 
