@@ -9,7 +9,22 @@ export DEBIAN_FRONTEND=noninteractive
 # Nothing may start inside the build container.
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 chmod 0755 /usr/sbin/policy-rc.d
+# The security suite beside the main suite (the same mirror, its debian-security
+# sibling), as a standard install has it: the image carries the security fixes published
+# until it was built, so a scenario does not spend its minutes under emulation upgrading
+# a kernel (PAT-005 would otherwise fail on every fresh image). A test that needs
+# pending updates makes them itself.
+if ! grep -rqs -- '-security' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    main=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
+    suite=$(awk '$1 == "deb" { print $3; exit }' /etc/apt/sources.list)
+    case "$main" in
+        */debian) echo "deb ${main%/debian}/debian-security ${suite}-security main" \
+                      > /etc/apt/sources.list.d/debian-security.list ;;
+        *) echo "vm-setup: cannot derive the security suite from '$main'" >&2; exit 1 ;;
+    esac
+fi
 apt-get update -qq
+apt-get upgrade -y -qq >/dev/null
 # grub-pc must not try to install itself on a device of the build machine.
 echo 'grub-pc grub-pc/install_devices multiselect' | debconf-set-selections
 echo 'grub-pc grub-pc/install_devices_empty boolean true' | debconf-set-selections
