@@ -34,6 +34,16 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("files", "owner", "group", "mode", "backup", "directory_mode"))
 
+    def _read(self, source):
+        if hasattr(self._loader, "get_text_file_contents"):  # ansible-core 2.19+
+            return self._loader.get_text_file_contents(source)
+        real = self._loader.get_real_file(source)  # pragma: no cover - older cores
+        try:
+            with open(real, "rb") as handle:
+                return to_text(handle.read(), errors="surrogate_or_strict")
+        finally:
+            self._loader.cleanup_tmp_file(real)
+
     def _entry(self, index, entry, task_vars):
         where = "files[%d]" % index
         if not isinstance(entry, dict):
@@ -65,7 +75,7 @@ class ActionModule(ActionBase):
                          template_host=os.uname()[1])
         variables.update(extra)
         try:
-            entry["content"] = render(self._templar, self._loader.get_text_file_contents(source), variables, searchpath)
+            entry["content"] = render(self._templar, self._read(source), variables, searchpath)
         except AnsibleError as exc:
             raise AnsibleActionFail("%s.src %s (dest %s): %s" % (where, src, entry.get("dest"), to_text(exc)))
         return entry
