@@ -67,7 +67,8 @@ def wait(names, timeout=600):
 
 
 def inventory(names, group, directory):
-    path = os.path.join(directory, "inventory-%s-%d.json" % (group, len(names)))
+    # Named after the hosts: two inventories of one host each (ours, the peer's) must not share a file.
+    path = os.path.join(directory, "inventory-%s-%d-%s.json" % (group, len(names), names[0]))
     with open(path, "w") as handle:
         json.dump({"all": {"vars": {"ansible_connection": "community.docker.docker",
                                     "ansible_python_interpreter": "/usr/bin/python3"},

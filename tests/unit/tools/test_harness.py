@@ -181,3 +181,12 @@ def test_bench_runs_the_peer_with_only_its_own_collections_path(tmp_path):
     assert bench.env(str(tmp_path))["ANSIBLE_COLLECTIONS_PATH"] == str(tmp_path)
     assert bench.env()["ANSIBLE_COLLECTIONS_PATH"].endswith("build/collections")
     assert bench.env()["ANSIBLE_PIPELINING"] == "True"
+
+
+def test_bench_gives_each_side_its_own_inventory(tmp_path):
+    import bench  # pylint: disable=import-outside-toplevel
+    ours = bench.inventory(["bench-harden"], "guests", str(tmp_path))
+    peer = bench.inventory(["bench-harden-peer"], "guests", str(tmp_path))
+    assert ours != peer
+    with open(ours) as handle:
+        assert list(json.load(handle)["all"]["children"]["guests"]["hosts"]) == ["bench-harden"]
