@@ -12,7 +12,9 @@ def run_module(module):
     defaults = dict((key, params[key]) for key in ("owner", "group", "mode", "backup") if params[key] is not None)
     try:
         directory_mode = files_utils._mode(params["directory_mode"], "directory_mode")
-        entries = files_utils.normalize(params["files"], defaults)
+        # Options not given are None here: the defaults (owner, group, mode, backup) apply.
+        given = [dict((key, value) for key, value in entry.items() if value is not None) for entry in params["files"]]
+        entries = files_utils.normalize(given, defaults)
         result = files_utils.apply(entries, check_mode=module.check_mode, diff=module._diff,
                                    run_command=module.run_command, directory_mode=directory_mode)
     except files_utils.FilesError as exc:
@@ -32,7 +34,19 @@ def run_module(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            files=dict(type="list", elements="raw", required=True),
+            files=dict(type="list", elements="dict", required=True, options=dict(
+                dest=dict(type="path", required=True),
+                # src and vars are consumed by the action plugin on the controller.
+                src=dict(type="path"),
+                content=dict(type="str"),
+                vars=dict(type="dict"),
+                state=dict(type="str", choices=["present", "absent"], default="present"),
+                owner=dict(type="str"),
+                group=dict(type="str"),
+                mode=dict(type="raw"),
+                validate=dict(type="str"),
+                backup=dict(type="bool"),
+            )),
             owner=dict(type="str"),
             group=dict(type="str"),
             mode=dict(type="raw"),
