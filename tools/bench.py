@@ -252,5 +252,6 @@ def main():
         for line in harden_table(harden):
             print(line)
 
+
 if __name__ == "__main__":
     main()
