@@ -104,7 +104,7 @@ def test_check_diff_predicts_per_file_what_the_converge_changes(play):
     predicted, output = run("--check", "--diff")
     assert snapshot(root) == before, "check mode changed the host"
     assert "MemoryMax=2G" in output  # the per-file diff is printed
-    converged, _ = run()
+    converged, dummy = run()
     after = snapshot(root)
     changed_on_disk = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     assert predicted["area"]["changed_files"] == converged["area"]["changed_files"]
@@ -116,7 +116,7 @@ def test_check_diff_predicts_per_file_what_the_converge_changes(play):
     text = open(root + "/etc/unit.d/50-b.conf").read()
     assert text.endswith("# b (hello)\n[Service]\nMemoryMax=2G\n") and text.startswith("# ")
     # Idempotent, and the handler stays quiet.
-    again, _ = run()
+    again, dummy = run()
     assert again["area"]["changed"] is False and again["handler"] is False
 
 
