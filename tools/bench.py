@@ -243,8 +243,9 @@ def main():
         if not args.keep:
             for name in ["bench-%02d" % i for i in range(1, max(sizes) + 1)] + ["bench-harden", "bench-harden-peer"]:
                 docker("rm", "-f", name, check=False)
-    print()
-    print("%-28s %10s %12s" % ("audit (check mode)", "seconds", "s per host"))
+    if audit:
+        print()
+        print("%-28s %10s %12s" % ("audit (check mode)", "seconds", "s per host"))
     for size, seconds, per_host, dummy_hosts, dummy_findings in audit:
         print("%-28s %10.1f %12.2f" % ("%d host(s)" % size, seconds, per_host))
     if harden:
