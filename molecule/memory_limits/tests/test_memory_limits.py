@@ -90,6 +90,25 @@ def test_systemd_reads_the_limits(host, unit, prop, expected):
     assert host.run("systemctl show --property=%s --value %s" % (prop, unit)).stdout.strip() == expected
 
 
+def test_check_diff_predicted_per_file_what_the_converge_changed(host):
+    """The check run (--check --diff, before anything was hardened) and the converge each
+    recorded memory_limits_changed_files (converge.yml): the same drop-ins, in the same
+    order, and each of them is on the host now with the content systemd reads."""
+    name = host.backend.get_hostname()
+    lists = {}
+    for run in ("check", "converge"):
+        path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "changed-files-%s-%s.json" % (name, run))
+        with open(path) as handle:
+            lists[run] = json.load(handle)
+    assert lists["converge"], "the converge changed no drop-in on a fresh host"
+    assert lists["check"] == lists["converge"]
+    for path in lists["converge"]:
+        assert host.file(path).is_file and host.file(path).mode == 0o644, path
+    expected = {"/etc/systemd/system/leaky.service.d/" + DROPIN, "/etc/systemd/system/workload.slice.d/" + DROPIN,
+                "/etc/systemd/system/user-.slice.d/" + DROPIN, "/etc/systemd/system/ssh.service.d/" + PROTECT}
+    assert expected <= set(lists["converge"])
+
+
 def test_machine_slice_leaves_the_reserve_free(host):
     total = int(host.run("awk '/^MemTotal:/ {print $2}' /proc/meminfo").stdout) * 1024
     limit = int(host.run("systemctl show --property=MemoryMax --value machine.slice").stdout)

@@ -163,3 +163,30 @@ def test_check_tarball_names_generated_output(tmp_path):
     with pytest.raises(SystemExit) as exc:
         check_tarball.main([str(bad)])
     assert "demo-output/audit.json" in str(exc.value)
+
+
+def test_bench_table_gives_each_figure_and_the_ratio_ours_over_the_peer():
+    import bench  # pylint: disable=import-outside-toplevel
+    results = {"ours": [("first run", 0, 30.0, {"ok": 90, "changed": 40}), ("re-run", 0, 10.0, {"ok": 90, "changed": 0})],
+               "devsec": [("first run", 0, 120.0, {"ok": 137, "changed": 36}),
+                          ("re-run", 2, 80.0, {"ok": 137, "changed": 0})]}
+    head, first, rerun = bench.harden_table(results)
+    assert "devsec" in head and "ratio" in head
+    assert first.split()[-1] == "0.25" and "30.0" in first and "120.0" in first
+    assert rerun.endswith("FAILED") and " 0.12 " in rerun + " "
+
+
+def test_bench_runs_the_peer_with_only_its_own_collections_path(tmp_path):
+    import bench  # pylint: disable=import-outside-toplevel
+    assert bench.env(str(tmp_path))["ANSIBLE_COLLECTIONS_PATH"] == str(tmp_path)
+    assert bench.env()["ANSIBLE_COLLECTIONS_PATH"].endswith("build/collections")
+    assert bench.env()["ANSIBLE_PIPELINING"] == "True"
+
+
+def test_bench_gives_each_side_its_own_inventory(tmp_path):
+    import bench  # pylint: disable=import-outside-toplevel
+    ours = bench.inventory(["bench-harden"], "guests", str(tmp_path))
+    peer = bench.inventory(["bench-harden-peer"], "guests", str(tmp_path))
+    assert ours != peer
+    with open(ours) as handle:
+        assert list(json.load(handle)["all"]["children"]["guests"]["hosts"]) == ["bench-harden"]
