@@ -61,10 +61,27 @@ def _ctrl_alt_del(src, facts):
 
 
 def _rescue(src, facts):
+    # What sulogin will do at the console, as the gatherer worked it out from root's
+    # password state and SYSTEMD_SULOGIN_FORCE in each unit's final environment.
     rescue = src.get("rescue") or {}
-    bad = [unit for unit in ("rescue.service", "emergency.service")
-           if "sulogin" not in (rescue.get(unit) or {}).get("exec_start", "")]
-    return expect(not bad, "without sulogin: %s" % ", ".join(bad) if bad else "rescue and emergency run sulogin")
+    bad, notes = [], []
+    for unit in ("rescue.service", "emergency.service"):
+        state = rescue.get(unit) or {}
+        if "sulogin" not in state.get("exec_start", ""):
+            bad.append("%s runs without sulogin" % unit)
+            continue
+        outcome = state.get("sulogin")
+        if outcome == "unknown":
+            raise LookupError("/etc/shadow could not be read (run the audit with become)")
+        if outcome == "shell":
+            bad.append("%s: sulogin opens a root shell WITHOUT a password (root password %s, SYSTEMD_SULOGIN_FORCE %s)"
+                       % (unit, rescue.get("root_password"), "set" if state.get("sulogin_force") else "unset"))
+        elif outcome in ("password", "closed"):
+            notes.append("%s: %s" % (unit, "sulogin asks for root's password" if outcome == "password"
+                                     else "sulogin opens no shell (root is locked)"))
+        else:
+            bad.append("%s: sulogin's behaviour unknown (facts from an older gatherer?)" % unit)
+    return expect(not bad, "; ".join(bad) if bad else "; ".join(notes))
 
 
 def _debug_shell(src, facts):

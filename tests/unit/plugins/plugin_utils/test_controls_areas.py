@@ -119,7 +119,9 @@ BREAK = {
     "SSH-021": {"ssh/effective/hostbasedauthentication": "yes"},
     "SSH-022": {"ssh/effective/permituserenvironment": "yes"},
     "CON-001": {"console/ctrl_alt_del/state": "alias"},
-    "CON-002": {"console/rescue/rescue.service/exec_start": "{ path=/bin/sh ; argv[]=/bin/sh }"},
+    # The old role's setting on a cloud image: root locked, SYSTEMD_SULOGIN_FORCE=1.
+    "CON-002": {"console/rescue/emergency.service/sulogin_force": True,
+                "console/rescue/emergency.service/sulogin": "shell"},
     "CON-003": {"console/debug_shell": "disabled"},
     "CON-004": {"console/root_login/rules": ["+ : root : ALL"]},
     "CON-005": {"console/tmout": [{"path": "/etc/profile.d/t.sh", "value": 900, "readonly": False}]},
