@@ -144,6 +144,14 @@ def test_rescue_units_run_sulogin_never_forced(host, unit):
     assert "UnsetEnvironment=SYSTEMD_SULOGIN_FORCE" in out, out
 
 
+def test_sysrq_policy_is_what_applies_at_boot(host):
+    # systemd-sysctl's own view of every sysctl file in the order it applies them at
+    # boot: the last kernel.sysrq wins. (A container's /proc/sys is its host's.)
+    out = host.run("/lib/systemd/systemd-sysctl --cat-config").stdout
+    values = re.findall(r"^\s*kernel[./]sysrq\s*=\s*(\S+)", out, re.MULTILINE)
+    assert values and values[-1] == "0", out[-2000:]
+
+
 def test_debug_shell_is_masked(host):
     assert host.run("systemctl is-enabled debug-shell.service").stdout.strip() == "masked"
 

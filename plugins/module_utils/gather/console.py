@@ -11,6 +11,9 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather.commo
     file_mode,
     files_in,
     read_text,
+    sysctl_files,
+    sysctl_persisted,
+    sysctl_running,
     systemctl_show_many,
     unit_file_state,
 )
@@ -136,6 +139,8 @@ def gather(module):
                                  "sulogin": sulogin_outcome(root_password, forced)}
 
     facts["debug_shell"] = unit_file_state(module, "debug-shell.service")
+    facts["sysrq"] = {"running": sysctl_running("kernel.sysrq"),
+                      "persisted": sysctl_persisted("kernel.sysrq", sysctl_files())}
     login_text = read_text("/etc/pam.d/login") or ""
     access = _PAM_ACCESS.search(login_text)
     access_file = (access.group("file") or "/etc/security/access.conf") if access else None

@@ -170,4 +170,36 @@ def _bootloader(src, facts):
                   "%s: superusers %s, password_pbkdf2 %s" % (boot["config"], boot.get("superusers"), boot.get("password_pbkdf2")))
 
 
+# kernel.sysrq bits that reboot or power off (128), signal every process (64), or enable all (1).
+_SYSRQ_DANGEROUS = 1 | 64 | 128
+
+
+def _sysrq_value(text):
+    try:
+        return int(str(text), 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sysrq(src, facts):
+    sysrq = src.get("sysrq") or {}
+    persisted = sysrq.get("persisted") or {}
+    bad, seen = [], []
+    pvalue = _sysrq_value(persisted.get("value"))
+    if persisted.get("value") is None:
+        bad.append("kernel.sysrq not set in sysctl.d (the kernel's build default applies at boot)")
+    elif pvalue is None or pvalue & _SYSRQ_DANGEROUS:
+        bad.append("kernel.sysrq = %s at boot (%s)" % (persisted.get("value"), persisted.get("path")))
+    else:
+        seen.append("kernel.sysrq = %s at boot (%s)" % (persisted["value"], persisted.get("path")))
+    # A container's /proc/sys is its host's: only what would apply at boot is judged.
+    if not (facts.get("audit") or {}).get("container"):
+        running = _sysrq_value(sysrq.get("running"))
+        if running is None or running & _SYSRQ_DANGEROUS:
+            bad.append("running kernel.sysrq = %s" % sysrq.get("running"))
+        else:
+            seen.append("running kernel.sysrq = %s" % running)
+    return expect(not bad, "; ".join(bad) if bad else "; ".join(seen))
+
+
 CONTROLS = load(__name__, AREA, SOURCE)

@@ -128,3 +128,25 @@ def test_gather_reports_the_outcome_not_the_hash(monkeypatch):
     assert rescue["rescue.service"]["sulogin_force"] is False and rescue["rescue.service"]["sulogin"] == "closed"
     assert rescue["emergency.service"]["sulogin_force"] is True and rescue["emergency.service"]["sulogin"] == "shell"
     assert "$" not in str(rescue) and "!" not in str(rescue)
+
+
+# ---- kernel.sysrq as applied at boot ---------------------------------------------
+def test_sysctl_files_order_and_override(tmp_path):
+    etc, usr = tmp_path / "etc", tmp_path / "usr"
+    etc.mkdir()
+    usr.mkdir()
+    (usr / "50-default.conf").write_text("kernel.sysrq = 0x01b6\n")
+    (usr / "90-startsecure-sysrq.conf").write_text("kernel.sysrq = 1\n")
+    (etc / "90-startsecure-sysrq.conf").write_text("# policy\nkernel.sysrq = 0\n")   # hides the /usr one
+    (etc / "10-early.conf").write_text("kernel/sysrq=176\n")
+    main = tmp_path / "sysctl.conf"
+    main.write_text(";kernel.sysrq = 1\n")
+    files = gather_common.sysctl_files(dirs=(str(etc), str(usr)), main=str(main))
+    assert [f.rsplit("/", 2)[-2] + "/" + f.rsplit("/", 1)[-1] for f in files] == [
+        "etc/10-early.conf", "usr/50-default.conf", "etc/90-startsecure-sysrq.conf", tmp_path.name + "/sysctl.conf"]
+    assert gather_common.sysctl_persisted("kernel.sysrq", files) == {"value": "0", "path": str(etc / "90-startsecure-sysrq.conf")}
+    # A later file wins: a 99- drop-in re-enabling it is what the audit reports.
+    (etc / "99-local.conf").write_text("kernel.sysrq = 438\n")
+    files = gather_common.sysctl_files(dirs=(str(etc), str(usr)), main=str(main))
+    assert gather_common.sysctl_persisted("kernel.sysrq", files)["value"] == "438"
+    assert gather_common.sysctl_persisted("kernel.sysrq", []) == {"value": None, "path": None}
