@@ -365,3 +365,31 @@ def test_root_password_policy_makes_emergency_mode_ask_for_it(host):
     assert _root_shell(right), right
     assert policy["con002"] == "pass" and policy["root_password"] == "usable", policy
     assert results["root_restored"]
+
+
+# ---- sudo: an early NOPASSWD drop-in keeps working (sudo.yml) --------------------
+def _sudo(host):
+    result = _play_once("sudo", "sudo.yml")
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return json.loads(host.file("/tmp/startsecure-sudo.json").content_string)
+
+
+def test_old_drop_in_overrode_the_early_nopasswd_rule(host):
+    # The hole the role closes: its later `%sudo ALL=(ALL:ALL) ALL` won over carol's NOPASSWD.
+    results = _sudo(host)
+    assert results["old_rc"] != 0 and "password" in results["old_err"], results
+
+
+def test_early_nopasswd_rule_keeps_working_after_the_role(host):
+    results = _sudo(host)
+    assert results["carol_rc"] == 0, results
+    assert "ALL=" not in host.file("/etc/sudoers.d/50-startsecure-console").content_string.replace("secure_path", "")
+
+
+def test_drop_in_that_takes_root_away_is_rolled_back_naming_the_account(host):
+    results = _sudo(host)
+    dave = results["dave"]
+    assert dave["refused"], dave
+    assert "rolled back" in dave["msg"] and "dave could run every command as root" in dave["msg"], dave
+    assert results["dave_unchanged"]
+    assert "(ALL : ALL) ALL" in results["dave_list"], results["dave_list"]
