@@ -361,7 +361,7 @@ def test_root_password_policy_makes_emergency_mode_ask_for_it(host):
     results = _rescue(host)
     policy = results["hash"]
     wrong, right = policy["probes"]
-    assert "Give root password" in wrong and not _root_shell(wrong), wrong
+    assert "Login incorrect" in wrong and not _root_shell(wrong), wrong
     assert _root_shell(right), right
     assert policy["con002"] == "pass" and policy["root_password"] == "usable", policy
     assert results["root_restored"]
