@@ -136,10 +136,20 @@ def test_su_wrong_password_still_fails_for_a_member(host):
 
 # ---- rescue / emergency / debug shell -------------------------------------------
 @pytest.mark.parametrize("unit", ["rescue.service", "emergency.service"])
-def test_rescue_units_run_sulogin_and_force_it(host, unit):
-    out = host.run("systemctl show -p ExecStart -p Environment %s" % unit).stdout
+def test_rescue_units_run_sulogin_never_forced(host, unit):
+    # SYSTEMD_SULOGIN_FORCE=1 would make sulogin open a root shell WITHOUT a password
+    # whenever root is locked; the role unsets it, whoever set it.
+    out = host.run("systemctl show -p ExecStart -p Environment -p UnsetEnvironment %s" % unit).stdout
     assert "systemd-sulogin-shell" in out, out
-    assert "SYSTEMD_SULOGIN_FORCE=1" in out, out
+    assert "UnsetEnvironment=SYSTEMD_SULOGIN_FORCE" in out, out
+
+
+def test_sysrq_policy_is_what_applies_at_boot(host):
+    # systemd-sysctl's own view of every sysctl file in the order it applies them at
+    # boot: the last kernel.sysrq wins. (A container's /proc/sys is its host's.)
+    out = host.run("/lib/systemd/systemd-sysctl --cat-config").stdout
+    values = re.findall(r"^\s*kernel[./]sysrq\s*=\s*(\S+)", out, re.MULTILINE)
+    assert values and values[-1] == "0", out[-2000:]
 
 
 def test_debug_shell_is_masked(host):
@@ -300,3 +310,86 @@ def test_wrong_values_stop_the_play_and_broken_sudo_never_lands(host):
     assert host.run("sudo -n /bin/true").rc == 0
     assert host.run("visudo -c").rc == 0
     assert "NEGATIVE-TEST-MUST-NOT-APPEAR" not in host.file("/etc/issue").content_string
+
+
+# ---- rescue/emergency mode with root LOCKED (rescue.yml) ------------------------
+# rescue.yml locks root (as cloud images leave it), puts back the old role's
+# SYSTEMD_SULOGIN_FORCE=1, then runs the role several ways; files/sulogin_probe.py
+# talks to the real systemd-sulogin-shell of emergency.service on a pseudo-terminal.
+def _rescue(host):
+    result = _play_once("rescue", "rescue.yml")
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return json.loads(host.file("/tmp/startsecure-rescue.json").content_string)
+
+
+def _root_shell(probe_output):
+    return "SHELL-UID-0" in probe_output
+
+
+def test_old_setting_hands_out_a_root_shell_and_con002_sees_it(host):
+    old = _rescue(host)["old"]
+    assert old["root_password"] == "locked"
+    assert _root_shell(old["probes"][0]), old["probes"][0]
+    assert old["con002"] == "fail" and "WITHOUT a password" in old["evidence"], old
+
+
+def test_force_with_root_locked_is_refused_before_any_change(host):
+    results = _rescue(host)
+    force = results["force"]
+    assert force["refused"], force
+    assert "Preflight" in force["task"], force
+    for words in ("refusing to change anything", "root's password is locked", "WITHOUT a password",
+                  "console_root_password_hash", "console_sulogin_force: false"):
+        assert words in force["msg"], force["msg"]
+    assert results["force_dropin_unchanged"]
+
+
+def test_default_with_root_locked_asks_and_gives_no_shell(host):
+    default = _rescue(host)["default"]
+    probe = default["probes"][0]
+    assert "root account is locked" in probe, probe
+    assert not _root_shell(probe), probe
+    assert default["con002"] == "pass", default
+
+
+def test_empty_root_password_is_refused_even_with_the_default(host):
+    empty = _rescue(host)["empty"]
+    assert empty["refused"] and "root's password is empty" in empty["msg"], empty
+
+
+def test_root_password_policy_makes_emergency_mode_ask_for_it(host):
+    results = _rescue(host)
+    policy = results["hash"]
+    wrong, right = policy["probes"]
+    assert "Login incorrect" in wrong and not _root_shell(wrong), wrong
+    assert _root_shell(right), right
+    assert policy["con002"] == "pass" and policy["root_password"] == "usable", policy
+    assert results["root_restored"]
+
+
+# ---- sudo: an early NOPASSWD drop-in keeps working (sudo.yml) --------------------
+def _sudo(host):
+    result = _play_once("sudo", "sudo.yml")
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return json.loads(host.file("/tmp/startsecure-sudo.json").content_string)
+
+
+def test_old_drop_in_overrode_the_early_nopasswd_rule(host):
+    # The hole the role closes: its later `%sudo ALL=(ALL:ALL) ALL` won over carol's NOPASSWD.
+    results = _sudo(host)
+    assert results["old_rc"] != 0 and "password" in results["old_err"], results
+
+
+def test_early_nopasswd_rule_keeps_working_after_the_role(host):
+    results = _sudo(host)
+    assert results["carol_rc"] == 0, results
+    assert "ALL=" not in host.file("/etc/sudoers.d/50-startsecure-console").content_string.replace("secure_path", "")
+
+
+def test_drop_in_that_takes_root_away_is_rolled_back_naming_the_account(host):
+    results = _sudo(host)
+    dave = results["dave"]
+    assert dave["refused"], dave
+    assert "rolled back" in dave["msg"] and "dave could run every command as root" in dave["msg"], dave
+    assert results["dave_unchanged"]
+    assert "(ALL : ALL) ALL" in results["dave_list"], results["dave_list"]

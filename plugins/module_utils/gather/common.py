@@ -83,3 +83,42 @@ def container(module):
     if os.path.exists("/.dockerenv"):
         return "docker"
     return ""
+
+
+# Where systemd-sysctl reads its files: a name in an earlier directory hides the same
+# name in a later one; the survivors are applied in file name order, /etc/sysctl.conf last.
+SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
+
+
+def sysctl_files(dirs=SYSCTL_DIRS, main="/etc/sysctl.conf"):
+    """The sysctl files that apply at boot, in the order they are applied."""
+    chosen = {}
+    for directory in dirs:
+        for path in files_in(os.path.join(directory, "*.conf")):
+            chosen.setdefault(os.path.basename(path), path)
+    ordered = [chosen[name] for name in sorted(chosen)]
+    real = [os.path.realpath(p) for p in ordered]
+    if os.path.isfile(main) and os.path.realpath(main) not in real:
+        ordered.append(main)
+    return ordered
+
+
+def sysctl_persisted(key, files):
+    """{"value", "path"} of the last assignment of a sysctl key in files (applied order), or Nones."""
+    found = {"value": None, "path": None}
+    wanted = key.replace("/", ".")
+    for path in files:
+        for line in (read_text(path) or "").splitlines():
+            line = line.strip()
+            if not line or line[0] in "#;" or "=" not in line:
+                continue
+            name, value = line.split("=", 1)
+            if name.strip().lstrip("-").replace("/", ".") == wanted:
+                found = {"value": value.strip(), "path": path}
+    return found
+
+
+def sysctl_running(key):
+    """The running kernel's value of a sysctl (text), or None."""
+    text = read_text("/proc/sys/" + key.replace(".", "/"))
+    return text.strip() if text is not None else None

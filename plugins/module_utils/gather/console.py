@@ -11,7 +11,10 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather.commo
     file_mode,
     files_in,
     read_text,
-    systemctl_show,
+    sysctl_files,
+    sysctl_persisted,
+    sysctl_running,
+    systemctl_show_many,
     unit_file_state,
 )
 
@@ -42,6 +45,75 @@ def sudoers_lines(text):
     return lines
 
 
+# What systemd's getenv_bool() takes for true (parse_boolean); anything else is false.
+_SYSTEMD_TRUE = ("1", "yes", "y", "true", "t", "on")
+
+
+def root_password_state(shadow_text):
+    """How usable root's password is, from /etc/shadow's text, without returning the hash.
+
+    "usable" (a crypt hash: sulogin asks for it), "empty" (no password at all),
+    "locked" (starts with ! or *, as passwd -l and most cloud images leave it),
+    "missing" (no root line), or "unknown" (shadow could not be read).
+    """
+    if shadow_text is None:
+        return "unknown"
+    for line in shadow_text.splitlines():
+        fields = line.split(":")
+        if fields[0] != "root":
+            continue
+        hashed = fields[1] if len(fields) > 1 else ""
+        if hashed == "":
+            return "empty"
+        # util-linux sulogin's locked_account_password(): the first character only.
+        if hashed[0] in "!*":
+            return "locked"
+        return "usable"
+    return "missing"
+
+
+def env_assignments(value):
+    """{name: value} from systemd's Environment/DefaultEnvironment property text (later wins)."""
+    result = {}
+    for item in re.findall(r'"[^"]*"|\S+', value or ""):
+        item = item.strip('"')
+        if "=" in item:
+            name, val = item.split("=", 1)
+            result[name] = val
+    return result
+
+
+def sulogin_forced(default_environment, environment, unset_environment):
+    """Whether systemd-sulogin-shell passes --force to sulogin: SYSTEMD_SULOGIN_FORCE is
+    true in the unit's final environment (manager default, then the unit, minus
+    UnsetEnvironment=, which systemd applies last)."""
+    env = env_assignments(default_environment)
+    env.update(env_assignments(environment))
+    for item in (unset_environment or "").split():
+        name, _, val = item.strip('"').partition("=")
+        if name in env and (not val or env[name] == val):
+            del env[name]
+    return env.get("SYSTEMD_SULOGIN_FORCE", "").strip().lower() in _SYSTEMD_TRUE
+
+
+def sulogin_outcome(root_password, forced):
+    """What util-linux sulogin does at the console, as a pure function of the facts.
+
+    "password": asks for root's password and opens a shell only with it;
+    "shell": opens a root shell with NO password (empty hash; or --force with root
+    locked, missing or unreadable: sulogin(8) -e);
+    "closed": nobody gets a shell ("the root account is locked", or no hash to match);
+    "unknown": shadow could not be read here.
+    """
+    if root_password == "usable":
+        return "password"
+    if root_password == "empty":
+        return "shell"
+    if root_password == "unknown":
+        return "shell" if forced else "unknown"
+    return "shell" if forced else "closed"
+
+
 def _sudoers_files():
     # sudo skips files in sudoers.d whose names contain a dot or end in "~".
     extra = [p for p in files_in("/etc/sudoers.d/*") if "." not in os.path.basename(p) and not p.endswith("~")]
@@ -54,12 +126,21 @@ def gather(module):
                              "burst_action": _systemd_setting(read_text("/etc/systemd/system.conf") or "",
                                                               files_in("/etc/systemd/system.conf.d/*.conf"),
                                                               "CtrlAltDelBurstAction")}
-    facts["rescue"] = {}
-    for unit in ("rescue.service", "emergency.service"):
-        props = systemctl_show(module, unit, ["ExecStart", "Environment"])
-        facts["rescue"][unit] = {"exec_start": props.get("ExecStart", ""), "environment": props.get("Environment", "")}
+    # Only the state of root's password leaves the host, never the hash.
+    root_password = root_password_state(read_text("/etc/shadow"))
+    default_env = _manager_default_environment(module)
+    facts["rescue"] = {"root_password": root_password}
+    units = systemctl_show_many(module, ["rescue.service", "emergency.service"],
+                                ["ExecStart", "Environment", "UnsetEnvironment"])
+    for unit, props in units.items():
+        forced = sulogin_forced(default_env, props.get("Environment", ""), props.get("UnsetEnvironment", ""))
+        facts["rescue"][unit] = {"exec_start": props.get("ExecStart", ""), "environment": props.get("Environment", ""),
+                                 "unset_environment": props.get("UnsetEnvironment", ""), "sulogin_force": forced,
+                                 "sulogin": sulogin_outcome(root_password, forced)}
 
     facts["debug_shell"] = unit_file_state(module, "debug-shell.service")
+    facts["sysrq"] = {"running": sysctl_running("kernel.sysrq"),
+                      "persisted": sysctl_persisted("kernel.sysrq", sysctl_files())}
     login_text = read_text("/etc/pam.d/login") or ""
     access = _PAM_ACCESS.search(login_text)
     access_file = (access.group("file") or "/etc/security/access.conf") if access else None
@@ -99,6 +180,15 @@ def gather(module):
                            "superusers": bool(re.search(r"^\s*set\s+superusers=", grub_text or "", re.M)),
                            "password_pbkdf2": "password_pbkdf2" in (grub_text or "")}
     return facts
+
+
+def _manager_default_environment(module):
+    """The service manager's DefaultEnvironment (system.conf, systemd.setenv= on the kernel command line)."""
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return ""
+    rc, out, err = module.run_command([systemctl, "show", "--no-pager", "-p", "DefaultEnvironment"])
+    return out.strip().partition("=")[2] if rc == 0 else ""
 
 
 def _systemd_setting(main_text, dropins, key):

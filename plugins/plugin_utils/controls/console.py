@@ -61,10 +61,27 @@ def _ctrl_alt_del(src, facts):
 
 
 def _rescue(src, facts):
+    # What sulogin will do at the console, as the gatherer worked it out from root's
+    # password state and SYSTEMD_SULOGIN_FORCE in each unit's final environment.
     rescue = src.get("rescue") or {}
-    bad = [unit for unit in ("rescue.service", "emergency.service")
-           if "sulogin" not in (rescue.get(unit) or {}).get("exec_start", "")]
-    return expect(not bad, "without sulogin: %s" % ", ".join(bad) if bad else "rescue and emergency run sulogin")
+    bad, notes = [], []
+    for unit in ("rescue.service", "emergency.service"):
+        state = rescue.get(unit) or {}
+        if "sulogin" not in state.get("exec_start", ""):
+            bad.append("%s runs without sulogin" % unit)
+            continue
+        outcome = state.get("sulogin")
+        if outcome == "unknown":
+            raise LookupError("/etc/shadow could not be read (run the audit with become)")
+        if outcome == "shell":
+            bad.append("%s: sulogin opens a root shell WITHOUT a password (root password %s, SYSTEMD_SULOGIN_FORCE %s)"
+                       % (unit, rescue.get("root_password"), "set" if state.get("sulogin_force") else "unset"))
+        elif outcome in ("password", "closed"):
+            notes.append("%s: %s" % (unit, "sulogin asks for root's password" if outcome == "password"
+                                     else "sulogin opens no shell (root is locked)"))
+        else:
+            bad.append("%s: sulogin's behaviour unknown (facts from an older gatherer?)" % unit)
+    return expect(not bad, "; ".join(bad) if bad else "; ".join(notes))
 
 
 def _debug_shell(src, facts):
@@ -151,6 +168,38 @@ def _bootloader(src, facts):
         raise LookupError("%s could not be read (run the audit with become)" % boot["config"])
     return expect(boot.get("superusers") and boot.get("password_pbkdf2"),
                   "%s: superusers %s, password_pbkdf2 %s" % (boot["config"], boot.get("superusers"), boot.get("password_pbkdf2")))
+
+
+# kernel.sysrq bits that reboot or power off (128), signal every process (64), or enable all (1).
+_SYSRQ_DANGEROUS = 1 | 64 | 128
+
+
+def _sysrq_value(text):
+    try:
+        return int(str(text), 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sysrq(src, facts):
+    sysrq = src.get("sysrq") or {}
+    persisted = sysrq.get("persisted") or {}
+    bad, seen = [], []
+    pvalue = _sysrq_value(persisted.get("value"))
+    if persisted.get("value") is None:
+        bad.append("kernel.sysrq not set in sysctl.d (the kernel's build default applies at boot)")
+    elif pvalue is None or pvalue & _SYSRQ_DANGEROUS:
+        bad.append("kernel.sysrq = %s at boot (%s)" % (persisted.get("value"), persisted.get("path")))
+    else:
+        seen.append("kernel.sysrq = %s at boot (%s)" % (persisted["value"], persisted.get("path")))
+    # A container's /proc/sys is its host's: only what would apply at boot is judged.
+    if not (facts.get("audit") or {}).get("container"):
+        running = _sysrq_value(sysrq.get("running"))
+        if running is None or running & _SYSRQ_DANGEROUS:
+            bad.append("running kernel.sysrq = %s" % sysrq.get("running"))
+        else:
+            seen.append("running kernel.sysrq = %s" % running)
+    return expect(not bad, "; ".join(bad) if bad else "; ".join(seen))
 
 
 CONTROLS = load(__name__, AREA, SOURCE)

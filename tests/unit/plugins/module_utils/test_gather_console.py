@@ -49,3 +49,104 @@ def test_systemctl_show_many_splits_blocks_in_order_with_one_call():
     assert len(module.calls) == 1 and module.calls[0][-2:] == ["system.slice", "user.slice"]
     failed = gather_common.systemctl_show_many(FakeModule("", rc=1), ["a.slice"], ["MemoryMax"])
     assert failed == {"a.slice": {}}
+
+
+# ---- what sulogin does in rescue/emergency mode ----------------------------------
+SHADOW = "daemon:*:19000:0:99999:7:::\nroot:%s:19000:0:99999:7:::\nalice:$y$j9T$abc$def:19000::::::\n"
+
+
+def test_root_password_state_reads_roots_line_only():
+    state = gather_console.root_password_state
+    assert state(SHADOW % "$y$j9T$salt$hash") == "usable"
+    assert state(SHADOW % "$6$salt$hash") == "usable"
+    assert state(SHADOW % "*") == "locked"            # debootstrap, cloud images
+    assert state(SHADOW % "!") == "locked"            # installer without a root password
+    assert state(SHADOW % "!$y$j9T$salt$hash") == "locked"  # passwd -l on a real hash
+    assert state(SHADOW % "") == "empty"
+    assert state("daemon:*:19000:0:99999:7:::\n") == "missing"
+    assert state(None) == "unknown"
+
+
+def test_sulogin_forced_follows_systemds_final_environment():
+    forced = gather_console.sulogin_forced
+    assert not forced("", "HOME=/root", "")
+    assert forced("", "HOME=/root SYSTEMD_SULOGIN_FORCE=1", "")
+    assert forced("", "SYSTEMD_SULOGIN_FORCE=yes", "")
+    assert not forced("", "SYSTEMD_SULOGIN_FORCE=0", "")
+    # systemd.setenv= on the kernel command line lands in the manager's DefaultEnvironment.
+    assert forced("LANG=C SYSTEMD_SULOGIN_FORCE=1", "HOME=/root", "")
+    # The unit's own assignment wins over the manager default.
+    assert not forced("SYSTEMD_SULOGIN_FORCE=1", "SYSTEMD_SULOGIN_FORCE=0", "")
+    # UnsetEnvironment= (what the role writes) is applied last, whatever set it before.
+    assert not forced("SYSTEMD_SULOGIN_FORCE=1", "SYSTEMD_SULOGIN_FORCE=1", "SYSTEMD_SULOGIN_FORCE")
+    assert forced("", "SYSTEMD_SULOGIN_FORCE=1", "SYSTEMD_SULOGIN_FORCE=0")
+    assert forced("", '"SYSTEMD_SULOGIN_FORCE=1" "X=a b"', "")
+
+
+def test_sulogin_outcome_is_sulogins_own_rule():
+    outcome = gather_console.sulogin_outcome
+    # The hole of issue 12: the old default (force) on a host whose root is locked.
+    assert outcome("locked", True) == "shell"
+    assert outcome("locked", False) == "closed"
+    assert outcome("missing", True) == "shell"
+    assert outcome("missing", False) == "closed"
+    assert outcome("usable", True) == "password"
+    assert outcome("usable", False) == "password"
+    # An empty hash is a shell for Enter, with or without force.
+    assert outcome("empty", False) == "shell"
+    assert outcome("unknown", True) == "shell"
+    assert outcome("unknown", False) == "unknown"
+
+
+class ShowModule(FakeModule):
+    """systemctl: the manager's DefaultEnvironment, then one show block per unit."""
+
+    def __init__(self, default_env, units_out):
+        super().__init__("")
+        self.default_env, self.units_out = default_env, units_out
+
+    def run_command(self, argv):
+        self.calls.append(argv)
+        if argv[-1] == "DefaultEnvironment":
+            return 0, "DefaultEnvironment=%s\n" % self.default_env, ""
+        if "show" in argv:
+            return 0, self.units_out, ""
+        return 0, "masked\n", ""
+
+
+def test_gather_reports_the_outcome_not_the_hash(monkeypatch):
+    blocks = ("ExecStart={ path=/lib/systemd/systemd-sulogin-shell ; argv[]=x rescue }\nEnvironment=HOME=/root\n"
+              "UnsetEnvironment=SYSTEMD_SULOGIN_FORCE\n\n"
+              "ExecStart={ path=/lib/systemd/systemd-sulogin-shell ; argv[]=x emergency }\n"
+              "Environment=HOME=/root SYSTEMD_SULOGIN_FORCE=1\nUnsetEnvironment=\n")
+    real = gather_common.read_text
+    monkeypatch.setattr(gather_console, "read_text",
+                        lambda path, limit=1024 * 1024: SHADOW % "!" if path == "/etc/shadow" else real("/nonexistent"))
+    facts = gather_console.gather(ShowModule("LANG=C", blocks))
+    rescue = facts["rescue"]
+    assert rescue["root_password"] == "locked"
+    assert rescue["rescue.service"]["sulogin_force"] is False and rescue["rescue.service"]["sulogin"] == "closed"
+    assert rescue["emergency.service"]["sulogin_force"] is True and rescue["emergency.service"]["sulogin"] == "shell"
+    assert "$" not in str(rescue) and "!" not in str(rescue)
+
+
+# ---- kernel.sysrq as applied at boot ---------------------------------------------
+def test_sysctl_files_order_and_override(tmp_path):
+    etc, usr = tmp_path / "etc", tmp_path / "usr"
+    etc.mkdir()
+    usr.mkdir()
+    (usr / "50-default.conf").write_text("kernel.sysrq = 0x01b6\n")
+    (usr / "90-startsecure-sysrq.conf").write_text("kernel.sysrq = 1\n")
+    (etc / "90-startsecure-sysrq.conf").write_text("# policy\nkernel.sysrq = 0\n")   # hides the /usr one
+    (etc / "10-early.conf").write_text("kernel/sysrq=176\n")
+    main = tmp_path / "sysctl.conf"
+    main.write_text(";kernel.sysrq = 1\n")
+    files = gather_common.sysctl_files(dirs=(str(etc), str(usr)), main=str(main))
+    assert [f.rsplit("/", 2)[-2] + "/" + f.rsplit("/", 1)[-1] for f in files] == [
+        "etc/10-early.conf", "usr/50-default.conf", "etc/90-startsecure-sysrq.conf", tmp_path.name + "/sysctl.conf"]
+    assert gather_common.sysctl_persisted("kernel.sysrq", files) == {"value": "0", "path": str(etc / "90-startsecure-sysrq.conf")}
+    # A later file wins: a 99- drop-in re-enabling it is what the audit reports.
+    (etc / "99-local.conf").write_text("kernel.sysrq = 438\n")
+    files = gather_common.sysctl_files(dirs=(str(etc), str(usr)), main=str(main))
+    assert gather_common.sysctl_persisted("kernel.sysrq", files)["value"] == "438"
+    assert gather_common.sysctl_persisted("kernel.sysrq", []) == {"value": None, "path": None}

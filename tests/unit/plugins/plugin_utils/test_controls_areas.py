@@ -58,6 +58,7 @@ HARDEN = {
     "ssh/effective/banner": "/etc/ssh/sshd_banner",
     "console/ctrl_alt_del": {"state": "masked", "burst_action": "none"},
     "console/debug_shell": "masked",
+    "console/sysrq": {"running": "0", "persisted": {"value": "0", "path": "/etc/sysctl.d/90-startsecure-sysrq.conf"}},
     "console/root_login": {"pam_access": True, "access_file": "/etc/security/access-console.conf",
                            "rules": ["+ : root : tty1 ttyS0", "- : root : ALL"]},
     "console/tmout": [{"path": "/etc/profile.d/zz-startsecure-tmout.sh", "value": 900, "readonly": True}],
@@ -119,8 +120,12 @@ BREAK = {
     "SSH-021": {"ssh/effective/hostbasedauthentication": "yes"},
     "SSH-022": {"ssh/effective/permituserenvironment": "yes"},
     "CON-001": {"console/ctrl_alt_del/state": "alias"},
-    "CON-002": {"console/rescue/rescue.service/exec_start": "{ path=/bin/sh ; argv[]=/bin/sh }"},
+    # The old role's setting on a cloud image: root locked, SYSTEMD_SULOGIN_FORCE=1.
+    "CON-002": {"console/rescue/emergency.service/sulogin_force": True,
+                "console/rescue/emergency.service/sulogin": "shell"},
     "CON-003": {"console/debug_shell": "disabled"},
+    # Debian's kernels enable 438 (reboot included) when no sysctl file sets it.
+    "CON-013": {"console/sysrq/persisted": {"value": None, "path": None}},
     "CON-004": {"console/root_login/rules": ["+ : root : ALL"]},
     "CON-005": {"console/tmout": [{"path": "/etc/profile.d/t.sh", "value": 900, "readonly": False}]},
     "CON-006": {"console/banners//etc/issue": "Debian GNU/Linux 12 \\n \\l\n"},
@@ -253,3 +258,21 @@ def test_security_origin_patterns_are_matched_not_searched_for_a_word(pattern, s
     facts["patching"]["apt_config"]["Unattended-Upgrade::Origins-Pattern"] = [pattern]
     [finding] = [f for f in c.judge(CONTROLS, facts) if f["id"] == "PAT-003"]
     assert finding["status"] == status, finding["evidence"]
+
+
+@pytest.mark.parametrize("persisted, running, container, status", [
+    ("0", "0", "", "pass"),
+    ("16", "16", "", "pass"),            # sync only
+    ("176", "176", "", "fail"),          # 128: reboot
+    ("0x40", "0", "", "fail"),           # 64: signal every process
+    ("1", "1", "", "fail"),              # everything
+    ("0", "438", "", "fail"),            # the file says 0 but it was never applied
+    ("0", "438", "docker", "pass"),      # a container's /proc/sys is its host's
+    (None, "0", "", "fail"),             # not persisted: the kernel's default at boot
+])
+def test_con013_sysrq(persisted, running, container, status):
+    facts = hardened()
+    facts["audit"]["container"] = container
+    facts["console"]["sysrq"] = {"running": running, "persisted": {"value": persisted, "path": "/etc/sysctl.d/x.conf"}}
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "CON-013"][0]
+    assert finding["status"] == status, finding
