@@ -130,3 +130,30 @@ def test_readme_has_a_become_play_and_names_the_written_policy(role):
     assert policy, "a 'The written policy' section"
     named = set(re.findall(r"`(%s_[a-z0-9_]+)`" % role, policy.group(1)))
     assert named and named <= set(_options(role)), named - set(_options(role))
+
+
+def _ints(role):
+    return sorted((k for k, v in _options(role).items() if v.get("type") == "int"), key=len, reverse=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_public_integer_is_cast_where_it_is_compared(role):
+    # `-e patching_guest_shutdown_timeout=45` arrives as the text "45": argument_specs
+    # accepts it without converting it, and on ansible-core 2.19 `"45" >= 10` fails the
+    # play ("'>=' not supported between instances of str and int").
+    names = _ints(role)
+    if not names:
+        pytest.skip("no integer options")
+    alternatives = "|".join(map(re.escape, names))
+    left = re.compile(r"\b(%s)\b(?!\s*\|\s*int\b)\s*(>=|<=|<|>|==|!=)\s*[-0-9(a-z_]" % alternatives)
+    right = re.compile(r"(>=|<=|<|>)\s*\b(%s)\b(?!\s*\|\s*int\b)" % alternatives)
+    offenders = []
+    for sub in ("tasks", "handlers", "templates"):
+        for path in glob.glob(os.path.join(ROOT, "roles", role, sub, "*")):
+            for number, line in enumerate(open(path, encoding="utf-8"), 1):
+                code = line.split("#", 1)[0] if path.endswith(".yml") else line
+                if re.match(r"\s*(- )?name:", code):
+                    continue  # a task's title is prose
+                for match in list(left.finditer(code)) + list(right.finditer(code)):
+                    offenders.append("%s:%d: %s" % (os.path.relpath(path, ROOT), number, match.group(0)))
+    assert not offenders
