@@ -399,12 +399,16 @@ def _limit(text):
     return value
 
 
-def memory_limit(system, cgpath, stop_at=None):
+def memory_limit(system, cgpath, stop_at=None, include_stop=True):
     """Effective memory limit (bytes) of a cgroup path: the smallest limit on it and its
-    ancestors (v1 memory.limit_in_bytes, else v2 memory.max). Returns (limit, where)."""
+    ancestors (v1 memory.limit_in_bytes, else v2 memory.max). Returns (limit, where).
+    The walk ends at the group named stop_at; include_stop=False leaves that group's own
+    limit out (a guest's limit is its own, not the cap of all guests together)."""
     best, where = None, None
     path = cgpath.rstrip("/")
     while True:
+        if not include_stop and stop_at and path.endswith(stop_at):
+            break
         for base, name in (("/sys/fs/cgroup/memory", "memory.limit_in_bytes"),
                            ("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/unified", "memory.max")):
             value = _limit(system.read("%s%s/%s" % (base, path, name)))
@@ -460,7 +464,9 @@ def enrich_domain(system, domain):
         paths = cgroup_paths(system, pid)
         path = paths.get("memory") or paths.get("unified")
         if path:
-            limit, where = memory_limit(system, path, stop_at="machine.slice")
+            # Only the domain's own groups count: a cap on machine.slice (all guests
+            # together) lower than this guest's hard_limit is not this guest's limit.
+            limit, where = memory_limit(system, path, stop_at="machine.slice", include_stop=False)
             cgroup = {"path": path, "limit_bytes": limit, "limit_file": where}
         domain["rss_kib"] = process_rss_kib(system, pid)
     else:

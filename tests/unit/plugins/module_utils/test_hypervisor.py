@@ -127,6 +127,21 @@ def test_gather_from_files_without_the_api(kvm_host):
     assert {"driver": "QEMU", "check": "for hardware virtualization", "result": "FAIL"}.items() <= vhv["results"][0].items()
 
 
+def test_a_cap_on_machine_slice_alone_is_not_a_guests_hard_limit(kvm_host):
+    # KVM-058 once passed on this: the guest's own groups have no limit, all guests
+    # together are capped at 256 MiB, below the guest's hard_limit.
+    root, runner = kvm_host
+    scope = "/machine.slice/machine-qemu\\x2d1\\x2dtiny.scope/libvirt"
+    write(root, "/sys/fs/cgroup/memory%s/memory.limit_in_bytes" % scope, "9223372036854771712\n")
+    write(root, "/sys/fs/cgroup/memory/machine.slice/memory.limit_in_bytes", "268435456\n")
+    facts = hypervisor.gather(hypervisor.System(str(root), runner), libvirt_module=None)
+    tiny = [d for d in facts["domains"] if d["name"] == "tiny"][0]
+    assert tiny["memtune"]["hard_limit_kib"] is not None
+    assert tiny["cgroup"]["limit_bytes"] is None  # "no limit" in v1 terms
+    assert tiny["memtune_enforced"] is False
+    assert facts["machine_slice"]["limit_bytes"] == 268435456
+
+
 def test_broken_config_is_reported_with_its_line_not_raised(kvm_host):
     root, runner = kvm_host
     write(root, "/etc/libvirt/libvirtd.conf", "listen_tcp = 0\nauth_tcp = none\"\n")
