@@ -677,9 +677,17 @@ def d_trust_rx(d, h):
 
 @per_domain("unfiltered NIC", applies=lambda d, h: bool(d.get("interfaces")), none_text="no domain has a network interface")
 def d_nwfilter(d, h):
-    return _names("%s without nwfilter" % (i.get("mac") or i.get("type"))
-                  for i in d.get("interfaces") or []
-                  if i.get("type") in ("network", "bridge", "direct", "ethernet") and not i.get("filterref"))
+    # libvirt applies nwfilter rules on the host side of network, bridge and ethernet
+    # (tap) interfaces only. A direct (macvtap) interface bypasses the host's bridge and
+    # netfilter: a filterref on it filters nothing, so it is a finding of its own.
+    bad = []
+    for i in d.get("interfaces") or []:
+        name = i.get("mac") or i.get("type")
+        if i.get("type") == "direct":
+            bad.append("%s is macvtap (direct): nwfilter cannot filter it" % name)
+        elif i.get("type") in ("network", "bridge", "ethernet") and not i.get("filterref"):
+            bad.append("%s without nwfilter" % name)
+    return _names(bad)
 
 
 @per_domain("nested virtualization exposed", needs_restart=True)

@@ -212,6 +212,9 @@ CASES = {
     "KVM-053": (tiny_only(), nothing),
     "KVM-054": (domain("tiny", interfaces=[NIC]), domain("tiny", interfaces=[dict(NIC, trust_guest_rx_filters=True)])),
     "KVM-055": (domain("tiny", interfaces=[NIC]), domain("tiny", interfaces=[dict(NIC, filterref=None)])),
+    # A filterref on a macvtap interface filters nothing: still a finding.
+    "KVM-055b": (domain("tiny", interfaces=[dict(NIC, type="bridge")]),
+                 domain("tiny", interfaces=[dict(NIC, type="direct", source={"dev": "eth0", "mode": "bridge"})])),
     "KVM-056": (nothing, domain("tiny", cpu={"mode": "custom", "model": "qemu64",
                                              "features": [{"name": "vmx", "policy": "require"}]})),
     "KVM-057": (all_of(ksm(run=1), domain("tiny", nosharepages=True), domain("tainted", nosharepages=True)), ksm(run=1)),
