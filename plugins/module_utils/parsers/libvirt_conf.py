@@ -527,6 +527,10 @@ DEFAULTS = {
 DEFAULTS["virtqemud.conf"] = dict((k, v) for k, v in DEFAULTS["libvirtd.conf"].items()
                                   if not k.startswith(("listen_", "tcp_", "tls_", "auth_tcp", "auth_tls")))
 DEFAULTS["virtproxyd.conf"] = dict(DEFAULTS["libvirtd.conf"])
+# virtlogd.conf: 2 MiB per file, 3 rotated copies (max_size = 0 disables rollover).
+DEFAULTS["virtlogd.conf"] = {"max_size": 2097152, "max_backups": 3, "max_age_days": 0}
+# qemu-lockd.conf: leases are automatic; requiring them defaults to the opposite.
+DEFAULTS["qemu-lockd.conf"] = {"auto_disk_leases": 1, "require_lease_for_disks": 0}
 
 
 def effective(values, file_name):
