@@ -291,6 +291,21 @@ def parse_virt_host_validate(text):
     return results
 
 
+MODPROBE_DIRS = ("/etc/modprobe.d/*.conf", "/run/modprobe.d/*.conf", "/usr/lib/modprobe.d/*.conf", "/lib/modprobe.d/*.conf")
+
+
+def modprobe_options(system, wanted):
+    """[{"file", "line"}] of the `options` lines in modprobe.d for which wanted(line) is true."""
+    found = []
+    for pattern in MODPROBE_DIRS:
+        for path in system.glob(pattern):
+            for line in (system.read(path) or "").splitlines():
+                stripped = line.strip()
+                if stripped.startswith("options") and wanted(stripped):
+                    found.append({"file": path, "line": stripped})
+    return found
+
+
 def gather_kernel(system):
     cmdline = (system.read("/proc/cmdline") or "").strip()
     options = cmdline.split()
@@ -312,13 +327,7 @@ def gather_kernel(system):
             break
     iommu_groups = system.glob("/sys/kernel/iommu_groups/*")
     unsafe = system.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts")
-    vfio_modprobe = []
-    for pattern in ("/etc/modprobe.d/*.conf", "/run/modprobe.d/*.conf", "/usr/lib/modprobe.d/*.conf", "/lib/modprobe.d/*.conf"):
-        for path in system.glob(pattern):
-            for line in (system.read(path) or "").splitlines():
-                stripped = line.strip()
-                if stripped.startswith("options") and "allow_unsafe_interrupts" in stripped:
-                    vfio_modprobe.append({"file": path, "line": stripped})
+    vfio_modprobe = modprobe_options(system, lambda line: "allow_unsafe_interrupts" in line)
     return {
         "cmdline": cmdline,
         "risky_cmdline": risky,
@@ -345,13 +354,7 @@ def gather_kvm_module(system):
     for module in ("kvm_intel", "kvm_amd"):
         value = system.read("/sys/module/%s/parameters/nested" % module)
         nested[module] = value.strip() if value is not None else None
-    modprobe = []
-    for pattern in ("/etc/modprobe.d/*.conf", "/run/modprobe.d/*.conf", "/usr/lib/modprobe.d/*.conf", "/lib/modprobe.d/*.conf"):
-        for path in system.glob(pattern):
-            for line in (system.read(path) or "").splitlines():
-                stripped = line.strip()
-                if stripped.startswith("options") and re.search(r"\bkvm[_-](intel|amd)\b", stripped) and "nested" in stripped:
-                    modprobe.append({"file": path, "line": stripped})
+    modprobe = modprobe_options(system, lambda line: bool(re.search(r"\bkvm[_-](intel|amd)\b", line)) and "nested" in line)
     enabled = any(v in ("Y", "1", "y") for v in nested.values() if v)
     udev = []
     seen = set()
