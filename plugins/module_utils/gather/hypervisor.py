@@ -613,15 +613,18 @@ def gather_qemu_account(system, user):
         parts = line.split(":")
         if len(parts) >= 3 and parts[0] == user:
             uid = parts[2]
-    if user in ("root", "+0", "0"):
+    if str(user).startswith("+") and str(user)[1:].isdigit():
+        uid = str(user)[1:]  # qemu.conf takes "+UID"
+    elif user in ("root", "0"):
         uid = "0"
+    if uid is None:
+        return {"user": user, "uid": None, "processes": None, "threads": None}
     processes = threads = 0
-    if uid is not None:
-        for path in system.glob("/proc/[0-9]*/status"):
-            status = process_status(system, path.split("/")[2])
-            if (status.get("Uid") or "").split()[:1] == [uid]:
-                processes += 1
-                threads += _int(status.get("Threads")) or 1
+    for path in system.glob("/proc/[0-9]*/status"):
+        status = process_status(system, path.split("/")[2])
+        if (status.get("Uid") or "").split()[:1] == [uid]:
+            processes += 1
+            threads += _int(status.get("Threads")) or 1
     return {"user": user, "uid": _int(uid), "processes": processes, "threads": threads}
 
 

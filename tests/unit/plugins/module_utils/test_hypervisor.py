@@ -408,6 +408,18 @@ def test_seccomp_only_inherited_from_the_daemon(modular_apparmor_host):
     assert "only the 1 filter(s) inherited from the daemon" in finding["evidence"]
 
 
+def test_qemu_account_threads_by_uid(tmp_path):
+    write(tmp_path, "/etc/passwd", "root:x:0:0::/root:/bin/bash\nqemu:x:107:107::/:/sbin/nologin\n")
+    write(tmp_path, "/proc/10/status", "Name:\tqemu-kvm\nUid:\t107\t107\t107\t107\nThreads:\t40\n")
+    write(tmp_path, "/proc/11/status", "Name:\tqemu-kvm\nUid:\t107\t107\t107\t107\nThreads:\t2\n")
+    write(tmp_path, "/proc/12/status", "Name:\tsshd\nUid:\t0\t0\t0\t0\nThreads:\t1\n")
+    system = hypervisor.System(str(tmp_path), Runner({}))
+    assert hypervisor.gather_qemu_account(system, "qemu") == {"user": "qemu", "uid": 107, "processes": 2, "threads": 42}
+    assert hypervisor.gather_qemu_account(system, "+107")["threads"] == 42
+    # an account that does not exist: unknown, not "no threads"
+    assert hypervisor.gather_qemu_account(system, "nobody-here")["threads"] is None
+
+
 def test_polkit_parsers():
     assert hypervisor.parse_polkit_rules("polkit.addRule(function(a, s) { return polkit.Result.YES; });") is None
     commented = "// org.libvirt.unix.manage was granted here once\npolkit.addRule(function(a, s) {});\n"
