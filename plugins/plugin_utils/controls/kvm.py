@@ -784,6 +784,7 @@ def d_hostdev(d, h):
     return _names("%s %s hostdev" % (x.get("mode") or "subsystem", x.get("type")) for x in d.get("hostdevs") or []
                   if x.get("mode") == "capabilities")
 
+
 # --- host files, logging, locking, polkit, kernel (KVM-064 on) ----------------------------
 
 def _conf_file(h, name):
@@ -846,8 +847,8 @@ def c_image_files(h, facts):
     for entry in files:
         mode = _mode(entry.get("mode")) or 0
         if mode & 0o006:
-            bad.append("%s mode %s (%s by others)" % (entry["path"], entry.get("mode"),
-                                                     "writable" if mode & 0o002 else "readable"))
+            exposure = "writable" if mode & 0o002 else "readable"
+            bad.append("%s mode %s (%s by others)" % (entry["path"], entry.get("mode"), exposure))
         elif mode & 0o020 and entry.get("group") not in ("root", _qemu_group(h)):
             bad.append("%s mode %s writable by group %s" % (entry["path"], entry.get("mode"), entry.get("group")))
         elif entry.get("owner") not in owners:
@@ -1115,5 +1116,6 @@ def d_seccomp_running(d, h):
     if isinstance(filters, int) and isinstance(inherited, int) and filters <= inherited:
         return "pid %s: only the %d filter(s) inherited from the daemon, none of QEMU's own" % (d.get("pid"), filters)
     return ""
+
 
 CONTROLS = load(__name__, AREA, SOURCE, wrap=installed)

@@ -129,8 +129,8 @@ def test_templated_values_are_written_typed_by_the_running_ansible_core(tmp_path
     play, conf = tmp_path / "play.yml", tmp_path / "libvirtd.conf"
     play.write_text(PLAY)
     conf.write_text("")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(os.path.dirname(__file__), "..", "..", "..", "..",
-                                                                  "build", "collections"),
+    collections = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "build", "collections")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections,
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
     proc = subprocess.run([sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", str(play),
                            "-e", "ansible_python_interpreter=%s" % sys.executable,
