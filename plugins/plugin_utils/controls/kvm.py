@@ -990,6 +990,8 @@ def d_spice_password(d, h):
     for g in _spice(d):
         if not _tcp_listens(g) and (g.get("socket") or g.get("listen")):
             continue
+        if not g.get("listen") and not g.get("socket") and _qemu(h).get("spice_auto_unix_socket") == 1:
+            continue  # no address of its own: libvirt serves it on a UNIX socket
         if not g.get("passwd_set") and not _qemu(h).get("spice_sasl"):
             bad.append("SPICE console without its own passwd%s" % (
                 " (only qemu.conf's shared spice_password)" if _qemu(h).get("spice_password") else ""))

@@ -289,6 +289,9 @@ CASES = {
     "KVM-069b": (domain("tiny", graphics=[dict(SPICE, listen=["127.0.0.1"], default_mode="any")]),
                  domain("tiny", graphics=[dict(SPICE, insecure_channels=["main"])])),
     "KVM-070": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, passwd_set=False)])),
+    # without an address of its own the console is on spice_listen, or on a UNIX socket with spice_auto_unix_socket
+    "KVM-070b": (all_of(qemu(spice_auto_unix_socket=1), domain("tiny", graphics=[dict(SPICE, listen=[], passwd_set=False)])),
+                 all_of(qemu(spice_password="shared"), domain("tiny", graphics=[dict(SPICE, listen=[], passwd_set=False)]))),
     "KVM-071": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, clipboard=True)])),
     "KVM-072": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, filetransfer=True)])),
     "KVM-073": (domain("tiny", redirdevs=[]), domain("tiny", redirdevs=[{"bus": "usb", "type": "spicevmc"}])),
