@@ -687,7 +687,7 @@ def d_graphics_password(d, h):
         if not tcp:
             continue
         if not g.get("passwd_set") and not q.get("%s_password" % kind) and not q.get("%s_sasl" % kind):
-            bad.append("%s console on %s without password" % (kind, _names(tcp)))
+            bad.append("%s console without password on TCP %s" % (kind, _names(tcp)))
     return _names(bad)
 
 

@@ -444,7 +444,7 @@ def test_recorded_kvm_host_role_converge():
         "KVM-045", "KVM-047", "KVM-049", "KVM-051", "KVM-052", "KVM-082"]
     assert judged_after["KVM-051"]["evidence"] == "console on a network address - guest-open: vnc on 0.0.0.0"
     # the role's default console (127.0.0.1, no password) is open to every local account: still KVM-052
-    assert "guest-quiet: vnc console on 127.0.0.1 without password" in judged_after["KVM-052"]["evidence"]
+    assert "guest-quiet: vnc console without password on TCP 127.0.0.1" in judged_after["KVM-052"]["evidence"]
     # the limits the role set are in the running QEMUs' cgroups
     for domain in after["domains"]:
         assert domain["memtune_enforced"] is True
