@@ -12,11 +12,15 @@ def main():
             uri=dict(type="str", default="qemu:///system"),
             virt_host_validate=dict(type="bool", default=True),
             admins=dict(type="list", elements="str"),
+            guest_agent_allowed=dict(type="bool", default=True),
+            disk_encryption_required=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     facts = hypervisor.gather_with_module(module, module.params["uri"], module.params["virt_host_validate"])
     facts["expected_admins"] = module.params["admins"]
+    facts["policy"] = {"guest_agent_allowed": module.params["guest_agent_allowed"],
+                       "disk_encryption_required": module.params["disk_encryption_required"]}
     module.exit_json(changed=False, hypervisor=facts)
 
 

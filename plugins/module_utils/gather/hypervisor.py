@@ -20,7 +20,8 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.gather.proce
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_domain
 
-CONF_FILES = ("qemu.conf", "libvirtd.conf", "virtqemud.conf", "virtproxyd.conf")
+CONF_FILES = ("qemu.conf", "libvirtd.conf", "virtqemud.conf", "virtproxyd.conf", "virtlogd.conf", "virtlockd.conf",
+              "qemu-lockd.conf")
 UNITS = (
     "libvirtd.service", "libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket",
     "libvirtd-tcp.socket", "libvirtd-tls.socket",
@@ -50,6 +51,13 @@ SYSCTLS = (
     "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
     "net.bridge.bridge-nf-call-arptables", "kernel.unprivileged_userns_clone", "vm.overcommit_memory",
 )
+# Where libvirt keeps disk images and TLS keys (their FILES are judged, not only the directories).
+IMAGE_DIRS = ("/var/lib/libvirt/images",)
+PKI_DIRS = ("/etc/pki/libvirt/private", "/etc/pki/libvirt", "/etc/pki/qemu", "/etc/pki/CA", "/etc/pki/CA/private",
+            "/etc/pki/libvirt-vnc", "/etc/pki/libvirt-spice")
+POLKIT_RULES = ("/etc/polkit-1/rules.d/*.rules", "/usr/share/polkit-1/rules.d/*.rules")
+POLKIT_PKLA = ("/etc/polkit-1/localauthority/*/*.pkla", "/var/lib/polkit-1/localauthority/*/*.pkla")
+MAX_FILES_LISTED = 500
 RISKY_CMDLINE = (
     "mitigations=off", "nospectre_v1", "nospectre_v2", "spectre_v2=off", "nopti", "pti=off",
     "nospec_store_bypass_disable", "spec_store_bypass_disable=off", "l1tf=off", "mds=off",
@@ -283,6 +291,21 @@ def parse_virt_host_validate(text):
     return results
 
 
+MODPROBE_DIRS = ("/etc/modprobe.d/*.conf", "/run/modprobe.d/*.conf", "/usr/lib/modprobe.d/*.conf", "/lib/modprobe.d/*.conf")
+
+
+def modprobe_options(system, wanted):
+    """[{"file", "line"}] of the `options` lines in modprobe.d for which wanted(line) is true."""
+    found = []
+    for pattern in MODPROBE_DIRS:
+        for path in system.glob(pattern):
+            for line in (system.read(path) or "").splitlines():
+                stripped = line.strip()
+                if stripped.startswith("options") and wanted(stripped):
+                    found.append({"file": path, "line": stripped})
+    return found
+
+
 def gather_kernel(system):
     cmdline = (system.read("/proc/cmdline") or "").strip()
     options = cmdline.split()
@@ -303,6 +326,8 @@ def gather_kernel(system):
             flags.update(line.split(":", 1)[1].split())
             break
     iommu_groups = system.glob("/sys/kernel/iommu_groups/*")
+    unsafe = system.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts")
+    vfio_modprobe = modprobe_options(system, lambda line: "allow_unsafe_interrupts" in line)
     return {
         "cmdline": cmdline,
         "risky_cmdline": risky,
@@ -315,6 +340,12 @@ def gather_kernel(system):
                   "enabled": bool(iommu_groups),
                   "cmdline": [opt for opt in options if "iommu" in opt]},
         "sysctl": sysctl,
+        "vfio": {
+            # the live module parameter (Y/N), None when vfio_iommu_type1 is not loaded
+            "allow_unsafe_interrupts": unsafe.strip() if unsafe is not None else None,
+            "cmdline": [opt for opt in options if "allow_unsafe_interrupts" in opt or opt.startswith("pcie_acs_override")],
+            "modprobe": vfio_modprobe,
+        },
     }
 
 
@@ -323,13 +354,7 @@ def gather_kvm_module(system):
     for module in ("kvm_intel", "kvm_amd"):
         value = system.read("/sys/module/%s/parameters/nested" % module)
         nested[module] = value.strip() if value is not None else None
-    modprobe = []
-    for pattern in ("/etc/modprobe.d/*.conf", "/run/modprobe.d/*.conf", "/usr/lib/modprobe.d/*.conf", "/lib/modprobe.d/*.conf"):
-        for path in system.glob(pattern):
-            for line in (system.read(path) or "").splitlines():
-                stripped = line.strip()
-                if stripped.startswith("options") and re.search(r"\bkvm[_-](intel|amd)\b", stripped) and "nested" in stripped:
-                    modprobe.append({"file": path, "line": stripped})
+    modprobe = modprobe_options(system, lambda line: bool(re.search(r"\bkvm[_-](intel|amd)\b", line)) and "nested" in line)
     enabled = any(v in ("Y", "1", "y") for v in nested.values() if v)
     udev = []
     seen = set()
@@ -399,12 +424,16 @@ def _limit(text):
     return value
 
 
-def memory_limit(system, cgpath, stop_at=None):
+def memory_limit(system, cgpath, stop_at=None, include_stop=True):
     """Effective memory limit (bytes) of a cgroup path: the smallest limit on it and its
-    ancestors (v1 memory.limit_in_bytes, else v2 memory.max). Returns (limit, where)."""
+    ancestors (v1 memory.limit_in_bytes, else v2 memory.max). Returns (limit, where).
+    The walk ends at the group named stop_at; include_stop=False leaves that group's own
+    limit out (a guest's limit is its own, not the cap of all guests together)."""
     best, where = None, None
     path = cgpath.rstrip("/")
     while True:
+        if not include_stop and stop_at and path.endswith(stop_at):
+            break
         for base, name in (("/sys/fs/cgroup/memory", "memory.limit_in_bytes"),
                            ("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/unified", "memory.max")):
             value = _limit(system.read("%s%s/%s" % (base, path, name)))
@@ -414,6 +443,117 @@ def memory_limit(system, cgpath, stop_at=None):
             break
         path = path.rsplit("/", 1)[0]
     return best, where
+
+
+def _file_entries(system, directory, depth=1):
+    """Stat of the regular files under directory (depth levels), at most MAX_FILES_LISTED."""
+    entries = []
+    pattern = directory.rstrip("/")
+    for level in range(depth):
+        pattern += "/*"
+        for path in system.glob(pattern):
+            st = system.stat(path)
+            if st.get("type") == "file":
+                entries.append(dict(st, path=path))
+            if len(entries) >= MAX_FILES_LISTED:
+                return entries, True
+    return entries, False
+
+
+def storage_pool_dirs(system):
+    """The target paths of libvirt's directory storage pools (plus the default image directory)."""
+    dirs = list(IMAGE_DIRS)
+    for path in system.glob("/etc/libvirt/storage/*.xml"):
+        text = system.read(path) or ""
+        if re.search(r"<pool[^>]*type=['\"](dir|fs|netfs)['\"]", text):
+            match = re.search(r"<target>\s*<path>([^<]+)</path>", text)
+            if match and match.group(1).strip() not in dirs:
+                dirs.append(match.group(1).strip())
+    return dirs
+
+
+def gather_images(system):
+    """Owners and modes of the FILES in libvirt's image directories."""
+    files, truncated = [], False
+    dirs = storage_pool_dirs(system)
+    for directory in dirs:
+        found, more = _file_entries(system, directory, depth=2)
+        files.extend(found)
+        truncated = truncated or more
+    return {"dirs": dirs, "files": files, "truncated": truncated}
+
+
+def gather_pki(system):
+    """Private keys in the libvirt/QEMU PKI directories: path, owner, group, mode (never the key)."""
+    keys, seen = [], set()
+    for directory in PKI_DIRS:
+        found, _more = _file_entries(system, directory, depth=2)
+        for entry in found:
+            if entry["path"] in seen:
+                continue
+            seen.add(entry["path"])
+            head = system.read(entry["path"], limit=4096) or ""
+            if "PRIVATE KEY" in head or entry["path"].endswith("key.pem"):
+                keys.append(entry)
+    return {"dirs": [d for d in PKI_DIRS if system.exists(d)], "private_keys": keys}
+
+
+_GRANT_JS = re.compile(r"polkit\.Result\.(YES|AUTH_SELF(?:_KEEP)?)\b")
+
+
+def parse_polkit_rules(text):
+    """What a JavaScript polkit rules file grants on libvirt actions (heuristic, per file):
+    actions named, groups/users it tests, and whether it returns YES (or AUTH_SELF)."""
+    if "org.libvirt" not in (text or ""):
+        return None
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    if "org.libvirt" not in code:
+        return None
+    return {
+        "actions": sorted(set(re.findall(r"org\.libvirt[\w.*-]*", code))),
+        "groups": sorted(set(re.findall(r"isInGroup\(\s*['\"]([^'\"]+)['\"]", code))),
+        "users": sorted(set(re.findall(r"user\s*===?\s*['\"]([^'\"]+)['\"]", code))),
+        "grants": sorted(set(_GRANT_JS.findall(code))),
+    }
+
+
+def parse_pkla(text):
+    """The sections of a .pkla file that concern libvirt actions."""
+    sections, current = [], None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = {"section": line[1:-1]}
+            sections.append(current)
+        elif "=" in line and current is not None:
+            key, value = line.split("=", 1)
+            current[key.strip()] = value.strip()
+    out = []
+    for section in sections:
+        if "org.libvirt" not in section.get("Action", ""):
+            continue
+        out.append({"section": section["section"], "identity": [i for i in section.get("Identity", "").split(";") if i],
+                    "action": section.get("Action"),
+                    "results": dict((k, section.get(k)) for k in ("ResultAny", "ResultInactive", "ResultActive")
+                                    if section.get(k))})
+    return out
+
+
+def gather_polkit(system):
+    rules = []
+    for pattern in POLKIT_RULES:
+        for path in system.glob(pattern):
+            parsed = parse_polkit_rules(system.read(path))
+            if parsed:
+                rules.append(dict(parsed, file=path))
+    pkla = []
+    for pattern in POLKIT_PKLA:
+        for path in system.glob(pattern):
+            for section in parse_pkla(system.read(path)):
+                pkla.append(dict(section, file=path))
+    return {"rules": rules, "pkla": pkla}
 
 
 def gather_machine_slice(system, units):
@@ -441,11 +581,51 @@ def deleted_qemu_binaries(system):
     return stale_qemu(system.path("/proc"))
 
 
-def process_rss_kib(system, pid):
+def process_status(system, pid):
+    """The fields of /proc/PID/status (name -> text after the colon, stripped)."""
+    fields = {}
     for line in (system.read("/proc/%s/status" % pid) or "").splitlines():
-        if line.startswith("VmRSS:"):
-            return _int(line.split()[1])
+        if ":" in line:
+            key, value = line.split(":", 1)
+            fields[key] = value.strip()
+    return fields
+
+
+def process_rss_kib(system, pid):
+    value = process_status(system, pid).get("VmRSS")
+    return _int(value.split()[0]) if value else None
+
+
+def daemon_seccomp_filters(system):
+    """Seccomp filters the QEMU driver's daemon runs under (a QEMU inherits them), or None."""
+    for pidfile in ("/run/virtqemud.pid", "/run/libvirtd.pid"):
+        pid = _int(system.read(pidfile))
+        if pid:
+            return _int(process_status(system, pid).get("Seccomp_filters"))
     return None
+
+
+def gather_qemu_account(system, user):
+    """Processes and threads the QEMU account runs now: max_processes (RLIMIT_NPROC) counts
+    all its threads together, across every guest."""
+    uid = None
+    for line in (system.read("/etc/passwd") or "").splitlines():
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[0] == user:
+            uid = parts[2]
+    if str(user).startswith("+") and str(user)[1:].isdigit():
+        uid = str(user)[1:]  # qemu.conf takes "+UID"
+    elif user in ("root", "0"):
+        uid = "0"
+    if uid is None:
+        return {"user": user, "uid": None, "processes": None, "threads": None}
+    processes = threads = 0
+    for path in system.glob("/proc/[0-9]*/status"):
+        status = process_status(system, path.split("/")[2])
+        if (status.get("Uid") or "").split()[:1] == [uid]:
+            processes += 1
+            threads += _int(status.get("Threads")) or 1
+    return {"user": user, "uid": _int(uid), "processes": processes, "threads": threads}
 
 
 def enrich_domain(system, domain):
@@ -460,11 +640,19 @@ def enrich_domain(system, domain):
         paths = cgroup_paths(system, pid)
         path = paths.get("memory") or paths.get("unified")
         if path:
-            limit, where = memory_limit(system, path, stop_at="machine.slice")
+            # Only the domain's own groups count: a cap on machine.slice (all guests
+            # together) lower than this guest's hard_limit is not this guest's limit.
+            limit, where = memory_limit(system, path, stop_at="machine.slice", include_stop=False)
             cgroup = {"path": path, "limit_bytes": limit, "limit_file": where}
-        domain["rss_kib"] = process_rss_kib(system, pid)
+        status = process_status(system, pid)
+        domain["rss_kib"] = _int((status.get("VmRSS") or "").split()[0]) if status.get("VmRSS") else None
+        # 2 = a seccomp filter is in force on the running QEMU, whatever qemu.conf says now
+        domain["seccomp_mode"] = _int(status.get("Seccomp"))
+        domain["seccomp_filters"] = _int(status.get("Seccomp_filters"))  # Linux >= 5.9
     else:
         domain["rss_kib"] = None
+        domain["seccomp_mode"] = None
+        domain["seccomp_filters"] = None
     domain["cgroup"] = cgroup
     hard = (domain.get("memtune") or {}).get("hard_limit_kib")
     if running and hard is not None:
@@ -564,6 +752,11 @@ def gather(system, libvirt_module=None, uri="qemu:///system", run_virt_host_vali
     facts["ksm"] = gather_ksm(system, units)
     facts["machine_slice"] = gather_machine_slice(system, units)
     facts["deleted_qemu_binaries"] = deleted_qemu_binaries(system)
+    facts["images"] = gather_images(system)
+    facts["pki"] = gather_pki(system)
+    facts["polkit"] = gather_polkit(system)
+    facts["qemu_account"] = gather_qemu_account(system, facts["config"]["qemu.conf"]["effective"].get("user"))
+    facts["daemon_seccomp_filters"] = daemon_seccomp_filters(system)
 
     conn = None
     facts["connected"] = False

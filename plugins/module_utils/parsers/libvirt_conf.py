@@ -218,8 +218,78 @@ def parse(text, path=None):
     return result
 
 
+# The types libvirt's own schemas (the augeas lenses it ships: libvirtd.aug,
+# libvirtd_qemu.aug, virtlogd.aug, virtlockd.aug, libvirt_lockd.aug, libvirt_sanlock.aug)
+# give the keys that are not strings. The daemons refuse a quoted number for these
+# ("expected a numeric value"), and how a Jinja result reaches a module (int or str)
+# differs between ansible-core releases: a key of a known type is written in that type
+# whatever it arrived as. The modular daemons' files (virtqemud.conf, virtproxyd.conf...)
+# use the same keys as libvirtd.conf.
+BOOLEAN_KEYS = frozenset("""
+    admin_keepalive_required audit_logging keepalive_required listen_tcp listen_tls
+    tls_no_sanity_certificate tls_no_verify_certificate
+    allow_disk_format_probing auto_dump_bypass_cache auto_start_bypass_cache backup_tls_x509_verify
+    chardev_tls chardev_tls_x509_verify clear_emulator_capabilities default_tls_x509_verify
+    dump_guest_core dynamic_ownership log_timestamp mac_filter migrate_tls_force migrate_tls_x509_verify
+    nbd_tls nographics_allow_host_audio relaxed_acs_check remember_owner security_default_confined
+    security_require_confined set_process_name spice_auto_unix_socket spice_sasl spice_tls
+    virtiofsd_debug vnc_allow_host_audio vnc_auto_unix_socket vnc_sasl vnc_tls vnc_tls_x509_verify vxhs_tls
+    auto_disk_leases require_lease_for_disks ignore_readonly_and_shared_disks
+""".split())
+INTEGER_KEYS = frozenset("""
+    admin_keepalive_count admin_keepalive_interval admin_max_client_requests admin_max_clients
+    admin_max_queued_clients admin_max_workers admin_min_workers audit_level keepalive_count
+    keepalive_interval log_level max_anonymous_clients max_client_requests max_clients
+    max_queued_clients max_workers min_workers ovs_timeout prio_workers tcp_min_ssf
+    gluster_debug_level max_files max_processes max_queued max_threads_per_process
+    migration_port_max migration_port_min remote_display_port_max remote_display_port_min
+    remote_websocket_port_max remote_websocket_port_min seccomp_sandbox
+    max_backups max_size max_age_days host_id io_timeout
+""".split())
+# Keys that take a number or one word (qemu.conf max_core = "unlimited").
+NUMBER_OR_WORD_KEYS = {"max_core": ("unlimited",)}
+# Strings that look like numbers: an octal mode written as a YAML integer (0770) arrives
+# as 504 and must not be written as "504".
+OCTAL_STRING_KEYS = frozenset(("unix_sock_ro_perms", "unix_sock_rw_perms", "unix_sock_admin_perms"))
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_BOOLEAN_TEXT = {"true": 1, "yes": 1, "on": 1, "false": 0, "no": 0, "off": 0}
+
+
+def _typed(value, name):
+    """A value for a key whose type libvirt's schema fixes; raise ConfError on a mismatch."""
+    if name in OCTAL_STRING_KEYS:
+        if isinstance(value, str) and re.fullmatch(r"0?[0-7]{3,4}", value):
+            return value
+        raise ConfError("%s must be an octal mode as a string, e.g. \"0770\" (quote it in YAML), got %r" % (name, value))
+    if isinstance(value, bool):
+        return 1 if value else 0
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and _INTEGER_TEXT.fullmatch(text):
+        text = int(text)
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    if name in BOOLEAN_KEYS:
+        if isinstance(text, str) and text.lower() in _BOOLEAN_TEXT:
+            return _BOOLEAN_TEXT[text.lower()]
+        if text in (0, 1) and not isinstance(text, str):
+            return text
+        raise ConfError("%s is a boolean in libvirt (0 or 1), got %r" % (name, value))
+    if isinstance(text, int):
+        return text
+    if isinstance(text, str) and text in NUMBER_OR_WORD_KEYS.get(name, ()):
+        return text
+    raise ConfError("%s must be an integer in libvirt, got %r" % (name, value))
+
+
 def normalize(value, name="value"):
-    """Turn a value given by a user (str, int, bool, list) into libvirt's model (str, int, list)."""
+    """Turn a value given by a user (str, int, bool, list) into libvirt's model (str, int, list).
+
+    A key whose type libvirt's schema fixes (BOOLEAN_KEYS, INTEGER_KEYS...) gets that type,
+    whether the value arrived as a number or as its text."""
+    if name in BOOLEAN_KEYS or name in INTEGER_KEYS or name in NUMBER_OR_WORD_KEYS or name in OCTAL_STRING_KEYS:
+        if isinstance(value, (list, tuple, dict)) or value is None:
+            raise ConfError("%s cannot be a %s" % (name, type(value).__name__))
+        return _typed(value, name)
     if isinstance(value, bool):
         return 1 if value else 0
     if isinstance(value, int):
@@ -457,6 +527,10 @@ DEFAULTS = {
 DEFAULTS["virtqemud.conf"] = dict((k, v) for k, v in DEFAULTS["libvirtd.conf"].items()
                                   if not k.startswith(("listen_", "tcp_", "tls_", "auth_tcp", "auth_tls")))
 DEFAULTS["virtproxyd.conf"] = dict(DEFAULTS["libvirtd.conf"])
+# virtlogd.conf: 2 MiB per file, 3 rotated copies (max_size = 0 disables rollover).
+DEFAULTS["virtlogd.conf"] = {"max_size": 2097152, "max_backups": 3, "max_age_days": 0}
+# qemu-lockd.conf: leases are automatic; requiring them defaults to the opposite.
+DEFAULTS["qemu-lockd.conf"] = {"auto_disk_leases": 1, "require_lease_for_disks": 0}
 
 
 def effective(values, file_name):

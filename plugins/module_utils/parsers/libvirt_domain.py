@@ -77,6 +77,11 @@ def _graphics(element, status):
         graphics["default_mode"] = element.get("defaultMode") or "any"
         graphics["secure_channels"] = [c.get("name") for c in element.findall("channel") if c.get("mode") == "secure"]
         graphics["insecure_channels"] = [c.get("name") for c in element.findall("channel") if c.get("mode") == "insecure"]
+        # SPICE agent features default to on: only an explicit 'no' turns them off
+        clipboard = element.find("clipboard")
+        filetransfer = element.find("filetransfer")
+        graphics["clipboard"] = _yes(clipboard.get("copypaste"), default=True) if clipboard is not None else True
+        graphics["filetransfer"] = _yes(filetransfer.get("enable"), default=True) if filetransfer is not None else True
     return graphics
 
 
@@ -113,6 +118,27 @@ def _interface(element):
     }
 
 
+def _backing_chain(element):
+    """[{"source", "format"}] of a disk's backingStore chain (format None = left to probing)."""
+    chain = []
+    store = element.find("backingStore")
+    while store is not None and (store.find("source") is not None or store.find("format") is not None):
+        source = store.find("source")
+        fmt = store.find("format")
+        chain.append({"source": (source.get("file") or source.get("dev") or source.get("name")) if source is not None else None,
+                      "format": fmt.get("type") if fmt is not None else None})
+        store = store.find("backingStore")
+    return chain
+
+
+def _encryption(element):
+    """The encryption format of a disk (LUKS in the image or by QEMU), or None."""
+    for parent in (element.find("source"), element):
+        if parent is not None and parent.find("encryption") is not None:
+            return parent.find("encryption").get("format") or "default"
+    return None
+
+
 def _disk(element):
     driver = element.find("driver")
     source = element.find("source")
@@ -121,6 +147,10 @@ def _disk(element):
     if source is not None:
         path = source.get("file") or source.get("dev") or source.get("name") or source.get("volume")
     return {
+        "format": driver.get("type") if driver is not None else None,
+        "cache": driver.get("cache") if driver is not None else None,
+        "backing": _backing_chain(element),
+        "encryption": _encryption(element),
         "device": element.get("device") or "disk",
         "type": element.get("type"),
         "target": target.get("dev") if target is not None else None,
@@ -129,6 +159,22 @@ def _disk(element):
         "readonly": element.find("readonly") is not None,
         "error_policy": driver.get("error_policy") if driver is not None else None,
         "rerror_policy": driver.get("rerror_policy") if driver is not None else None,
+    }
+
+
+def _filesystem(element):
+    """A host directory shared into the guest (virtiofs or 9p)."""
+    driver = element.find("driver")
+    source = element.find("source")
+    target = element.find("target")
+    return {
+        "type": element.get("type") or "mount",
+        "driver": (driver.get("type") if driver is not None else None) or "path",
+        "accessmode": element.get("accessmode") or "passthrough",
+        "source": (source.get("dir") or source.get("file") or source.get("name") or source.get("socket"))
+        if source is not None else None,
+        "target": target.get("dir") if target is not None else None,
+        "readonly": element.find("readonly") is not None,
     }
 
 
@@ -206,6 +252,8 @@ def parse_domain_xml(text):
         "interfaces": [_interface(i) for i in devices.findall("interface")],
         "hostdevs": hostdevs,
         "disks": [_disk(d) for d in devices.findall("disk")],
+        "filesystems": [_filesystem(f) for f in devices.findall("filesystem")],
+        "redirdevs": [{"bus": r.get("bus"), "type": r.get("type")} for r in devices.findall("redirdev")],
         "cpu": cpu_summary,
         "qemu_commandline": qemu_args,
         "qemu_override": qemu_override,

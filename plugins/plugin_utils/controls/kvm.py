@@ -11,12 +11,14 @@ References: libvirt's documentation pages, the QEMU security guide, the kernel's
 admin guide, and NIST SP 800-125A Rev. 1 by its baseline functions: HY-BF1 VM process
 isolation, HY-BF2 device emulation and access control, HY-BF3 privileged operations
 for guests, HY-BF4 VM lifecycle management, HY-BF5 management of the hypervisor
-platform. No CIS or STIG id is cited: no published benchmark covers libvirt/KVM on
-Debian, and none is invented here.
+platform. DISA publishes no STIG for KVM/libvirt; where a requirement of its generic
+Virtual Machine Manager SRG matches a control, it is cited by its V- and SRG ids. No
+CIS benchmark covers libvirt/KVM, so no CIS id is cited, and none is invented here.
 """
 
 from __future__ import annotations
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
     expect, failed, load, not_applicable, passed)
 
@@ -26,6 +28,9 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost", "127.0.0.1/8")
 
 
 CONFINING_MODELS = ("apparmor", "selinux")
+# KVM-033: QEMU starts a few dozen threads per guest (vCPUs, I/O, RCU, workers).
+NPROC_FLOOR = 4096
+NOFILE_FLOOR = 1024
 DEFAULT_DEVICE_ACL = ("/dev/null", "/dev/full", "/dev/zero", "/dev/random", "/dev/urandom",
                       "/dev/ptmx", "/dev/kvm", "/dev/userfaultfd", "/dev/rtc", "/dev/hpet")
 
@@ -140,8 +145,7 @@ def _ksm_on(d, h):
 
 def _per_domain(offends, what, needs_restart, applies, none_text):
     def check(h, facts):
-        if not h.get("installed"):
-            return not_applicable("libvirt is not installed on this host")
+        # not_applicable without libvirt comes from the installed() wrapper load() puts around every check
         domains = [d for d in _domains(h) if applies is None or applies(d, h)]
         if not domains:
             return not_applicable(none_text)
@@ -443,9 +447,24 @@ def c_stdio(h, facts):
 
 
 def c_rlimits(h, facts):
+    # max_processes is RLIMIT_NPROC of the QEMU ACCOUNT: every thread of every guest counts
+    # against it together, so a low value makes thread creation (and guest start) fail on a
+    # dense host. Judged against what the account runs now, with room to double.
     q = _qemu(h)
-    ok = (q.get("max_processes") or 0) > 0 and (q.get("max_files") or 0) > 0
-    return expect(ok, "max_processes = %s, max_files = %s (0 = the host's default)" % (q.get("max_processes"), q.get("max_files")))
+    nproc, nofile = q.get("max_processes") or 0, q.get("max_files") or 0
+    account = h.get("qemu_account") or {}
+    threads = account.get("threads")
+    need = max(NPROC_FLOOR, 2 * threads) if isinstance(threads, int) else NPROC_FLOOR
+    bad = []
+    if nproc and nproc < need:
+        bad.append("max_processes = %d is below %d (%s)" % (nproc, need, (
+            "the QEMU account %s runs %d threads now; twice that leaves room for more guests" % (account.get("user"), threads))
+            if isinstance(threads, int) else "the QEMU account's thread count is unknown"))
+    if nofile and nofile < NOFILE_FLOOR:
+        bad.append("max_files = %d is below %d per QEMU process" % (nofile, NOFILE_FLOOR))
+    seen = "max_processes = %s, max_files = %s (0 = the host's default); QEMU account %s: %s threads in %s processes" % (
+        nproc, nofile, account.get("user", "?"), threads if threads is not None else "?", account.get("processes", "?"))
+    return expect(not bad, "%s: %s" % (_names(bad), seen) if bad else seen)
 
 
 def c_acs(h, facts):
@@ -642,19 +661,33 @@ def d_graphics_listen(d, h):
     return _names(bad)
 
 
-@per_domain("console without password", needs_restart=True)
+def _tcp_listens(g):
+    """The TCP addresses a console listens on ([] = UNIX socket only or no listener)."""
+    return [a for a in g.get("listen") or [] if a and a != "none"]
+
+
+@per_domain("console on a TCP port without password", needs_restart=True)
 def d_graphics_password(d, h):
+    # A TCP console on 127.0.0.1 is still open to every local account, the QEMU account of
+    # every other guest included: it needs a password (its own, qemu.conf's, or SASL) unless
+    # it is served on a UNIX socket only - explicitly, or by vnc/spice_auto_unix_socket for a
+    # console without an address of its own (what libvirt then writes in the live XML).
     bad = []
     q = _qemu(h)
     for g in d.get("graphics") or []:
-        if g.get("type") not in ("vnc", "spice"):
+        kind = g.get("type")
+        if kind not in ("vnc", "spice"):
             continue
-        listens = g.get("listen") or []
-        socket_only = (g.get("socket") or not listens) and not listens
-        if socket_only and g.get("socket"):
+        tcp = _tcp_listens(g)
+        if not g.get("listen") and not g.get("socket"):
+            # no address of its own: libvirt uses the auto UNIX socket, else qemu.conf's address
+            if q.get("%s_auto_unix_socket" % kind) == 1:
+                continue
+            tcp = [q.get("%s_listen" % kind) or "127.0.0.1"]
+        if not tcp:
             continue
-        if not g.get("passwd_set") and not q.get("%s_password" % g.get("type")) and not q.get("%s_sasl" % g.get("type")):
-            bad.append("%s console without password" % g.get("type"))
+        if not g.get("passwd_set") and not q.get("%s_password" % kind) and not q.get("%s_sasl" % kind):
+            bad.append("%s console without password on TCP %s" % (kind, _names(tcp)))
     return _names(bad)
 
 
@@ -677,9 +710,17 @@ def d_trust_rx(d, h):
 
 @per_domain("unfiltered NIC", applies=lambda d, h: bool(d.get("interfaces")), none_text="no domain has a network interface")
 def d_nwfilter(d, h):
-    return _names("%s without nwfilter" % (i.get("mac") or i.get("type"))
-                  for i in d.get("interfaces") or []
-                  if i.get("type") in ("network", "bridge", "direct", "ethernet") and not i.get("filterref"))
+    # libvirt applies nwfilter rules on the host side of network, bridge and ethernet
+    # (tap) interfaces only. A direct (macvtap) interface bypasses the host's bridge and
+    # netfilter: a filterref on it filters nothing, so it is a finding of its own.
+    bad = []
+    for i in d.get("interfaces") or []:
+        name = i.get("mac") or i.get("type")
+        if i.get("type") == "direct":
+            bad.append("%s is macvtap (direct): nwfilter cannot filter it" % name)
+        elif i.get("type") in ("network", "bridge", "ethernet") and not i.get("filterref"):
+            bad.append("%s without nwfilter" % name)
+    return _names(bad)
 
 
 @per_domain("nested virtualization exposed", needs_restart=True)
@@ -742,6 +783,341 @@ def d_taint(d, h):
 def d_hostdev(d, h):
     return _names("%s %s hostdev" % (x.get("mode") or "subsystem", x.get("type")) for x in d.get("hostdevs") or []
                   if x.get("mode") == "capabilities")
+
+
+# --- host files, logging, locking, polkit, kernel (KVM-064 on) ----------------------------
+
+def _conf_file(h, name):
+    """Effective values of a config file; facts gathered before the file was read fall back to
+    libvirt's defaults (the same ones the gathering applies)."""
+    entry = (h.get("config") or {}).get(name)
+    if entry is not None:
+        return entry.get("effective") or {}
+    return libvirt_conf.effective({}, name)
+
+
+def _qemu_group(h):
+    return _qemu(h).get("group")
+
+
+# virtlogd keeps max_size * (max_backups + 1) bytes per guest log at most.
+LOG_BUDGET = 1024 ** 3
+
+
+def c_virtlogd(h, facts):
+    conf = _conf_file(h, "virtlogd.conf")
+    size, backups = conf.get("max_size"), conf.get("max_backups")
+    evidence = "virtlogd.conf max_size = %s, max_backups = %s" % (size, backups)
+    if not isinstance(size, int) or size <= 0:
+        return failed("%s: max_size 0 disables rollover - one guest's console output can fill the disk" % evidence)
+    if not isinstance(backups, int) or backups < 0 or size * (backups + 1) > LOG_BUDGET:
+        return failed("%s: up to %s bytes per guest log, more than %d" % (
+            evidence, size * (backups + 1) if isinstance(backups, int) else "?", LOG_BUDGET))
+    return passed("%s: at most %d bytes per guest log" % (evidence, size * (backups + 1)))
+
+
+def c_lockd(h, facts):
+    if _qemu(h).get("lock_manager") != "lockd":
+        return not_applicable("lock_manager is not lockd (KVM-035 reports a missing lock manager)")
+    conf = _conf_file(h, "qemu-lockd.conf")
+    auto = conf.get("auto_disk_leases")
+    require = conf.get("require_lease_for_disks")
+    if "require_lease_for_disks" not in ((h.get("config") or {}).get("qemu-lockd.conf") or {}).get("values", {}):
+        require = 0 if auto != 0 else 1  # libvirt's default follows auto_disk_leases
+    bad = []
+    if auto == 0 and not require:
+        bad.append("auto_disk_leases = 0 and require_lease_for_disks = 0: disks without a <lease> are not locked")
+    sockets = [n for n in ("virtlockd.socket", "virtlockd.service") if _unit_on(_unit(h, n))]
+    if not sockets:
+        state = _unit(h, "virtlockd.socket")
+        bad.append("virtlockd.socket is %s" % (state.get("load") if state.get("present") else "not installed"))
+    return expect(not bad, _names(bad) if bad else "lockd: auto_disk_leases = %s, require_lease_for_disks = %s, %s on" % (
+        auto, require, _names(sockets)))
+
+
+def c_image_files(h, facts):
+    images = h.get("images")
+    if images is None:
+        return not_applicable("image files were not gathered")
+    files = images.get("files") or []
+    if not files:
+        return not_applicable("no file in %s" % _names(images.get("dirs") or []))
+    owners = ("root", _qemu(h).get("user"))
+    bad = []
+    for entry in files:
+        mode = _mode(entry.get("mode")) or 0
+        if mode & 0o006:
+            exposure = "writable" if mode & 0o002 else "readable"
+            bad.append("%s mode %s (%s by others)" % (entry["path"], entry.get("mode"), exposure))
+        elif mode & 0o020 and entry.get("group") not in ("root", _qemu_group(h)):
+            bad.append("%s mode %s writable by group %s" % (entry["path"], entry.get("mode"), entry.get("group")))
+        elif entry.get("owner") not in owners:
+            bad.append("%s owned by %s" % (entry["path"], entry.get("owner")))
+    more = " (first %d files only)" % len(files) if images.get("truncated") else ""
+    return expect(not bad, (_names(bad) + more) if bad else "%d image files%s: owner %s, none open to others" % (
+        len(files), more, " or ".join(o for o in owners if o)))
+
+
+def c_pki_keys(h, facts):
+    pki = h.get("pki")
+    if pki is None:
+        return not_applicable("the PKI directories were not gathered")
+    keys = pki.get("private_keys") or []
+    if not keys:
+        return not_applicable("no private key in %s" % (_names(pki.get("dirs") or []) or "the libvirt/QEMU PKI directories"))
+    groups = ("root", _qemu_group(h))
+    bad = []
+    for key in keys:
+        mode = _mode(key.get("mode")) or 0
+        if mode & 0o007:
+            bad.append("%s mode %s (others)" % (key["path"], key.get("mode")))
+        elif mode & 0o020 or (mode & 0o040 and key.get("group") not in groups):
+            bad.append("%s mode %s group %s" % (key["path"], key.get("mode"), key.get("group")))
+        elif key.get("owner") not in ("root", _qemu(h).get("user")):
+            bad.append("%s owned by %s" % (key["path"], key.get("owner")))
+    return expect(not bad, _names(bad) if bad else "%d private keys readable by root/%s only: %s" % (
+        len(keys), _qemu_group(h), _names(k["path"] for k in keys)))
+
+
+# groups that stand for "everyone" or for people who are not hypervisor administrators
+POLKIT_BROAD = BROAD_GROUPS + ("kvm", "libvirt-qemu", "wheel", "sudo", "admin")
+
+
+def c_polkit(h, facts):
+    polkit = h.get("polkit")
+    if polkit is None:
+        return not_applicable("polkit rules were not gathered")
+    bad, seen = [], []
+    for rule in polkit.get("rules") or []:
+        grants = rule.get("grants") or []
+        seen.append("%s (%s)" % (rule["file"], _names(rule.get("groups") or rule.get("users") or ["no subject test"])))
+        if not grants:
+            continue
+        broad = [g for g in rule.get("groups") or [] if g in POLKIT_BROAD]
+        if not rule.get("groups") and not rule.get("users"):
+            bad.append("%s grants %s to every subject" % (rule["file"], _names(rule.get("actions") or [])))
+        elif broad:
+            bad.append("%s grants %s to the broad group %s" % (rule["file"], _names(rule.get("actions") or []), _names(broad)))
+    for section in polkit.get("pkla") or []:
+        yes = [k for k, v in (section.get("results") or {}).items() if v == "yes"]
+        seen.append("%s [%s]" % (section["file"], section.get("section")))
+        if not yes:
+            continue
+        wide = [i for i in section.get("identity") or []
+                if i in ("unix-user:*", "unix-group:*") or (i.startswith("unix-group:") and i.split(":", 1)[1] in POLKIT_BROAD)]
+        if wide:
+            bad.append("%s [%s] %s=yes for %s" % (section["file"], section.get("section"), "/".join(yes), _names(wide)))
+    if not seen:
+        return passed("no polkit rule mentions org.libvirt (libvirt's default: admin authentication)")
+    return expect(not bad, _names(bad) if bad else "libvirt rules grant only dedicated groups/users: %s" % _names(seen))
+
+
+def c_vfio_unsafe(h, facts):
+    kernel = h.get("kernel") or {}
+    vfio = kernel.get("vfio") or {}
+    options = (kernel.get("cmdline") or "").split()
+    cmdline = [o for o in options if o.startswith("pcie_acs_override")
+               or ("allow_unsafe_interrupts" in o and not o.endswith(("=0", "=N", "=n")))]
+    modprobe = [m["line"] for m in vfio.get("modprobe") or []
+                if "allow_unsafe_interrupts=1" in m["line"].replace(" ", "") or "allow_unsafe_interrupts=Y" in m["line"].replace(" ", "")]
+    live = vfio.get("allow_unsafe_interrupts") in ("Y", "1", "y")
+    bad = (["kernel command line: %s" % " ".join(cmdline)] if cmdline else []) + \
+        (["modprobe.d: %s" % _names(modprobe)] if modprobe else []) + \
+        (["vfio_iommu_type1 allow_unsafe_interrupts = Y"] if live else [])
+    return expect(not bad, _names(bad) if bad else "no pcie_acs_override, vfio allow_unsafe_interrupts = %s" % (
+        vfio.get("allow_unsafe_interrupts") or "module not loaded"))
+
+
+# virt-host-validate checks that are judged elsewhere or that the hardware decides
+VHV_HARDWARE = ("for hardware virtualization",)
+
+
+def c_virt_host_validate(h, facts):
+    vhv = h.get("virt_host_validate")
+    if not vhv or not vhv.get("results"):
+        return not_applicable("virt-host-validate was not run (or printed nothing)")
+    qemu = [r for r in vhv["results"] if r.get("driver") == "QEMU"]
+    skipped, bad = [], []
+    no_vt = not (h.get("kvm") or {}).get("loaded") or (h.get("kernel") or {}).get("cpu_virt_flag") is None
+    passthrough = any(d.get("hostdevs") for d in _domains(h))
+    for result in qemu:
+        if result.get("result") != "FAIL":
+            continue
+        check = result.get("check") or ""
+        if check in VHV_HARDWARE and no_vt:
+            skipped.append("%s (no VT-x/AMD-V here: KVM-049 reports the emulated guests)" % check)
+        elif "IOMMU" in check and not passthrough:
+            skipped.append("%s (no guest passes a device through)" % check)
+        else:
+            bad.append("%s: %s" % (check, result.get("detail") or "FAIL"))
+    warned = len([r for r in qemu if r.get("result") == "WARN"])
+    tail = "%d QEMU checks, %d warnings%s" % (len(qemu), warned, ("; not judged: %s" % _names(skipped)) if skipped else "")
+    return expect(not bad, "virt-host-validate FAIL - %s; %s" % ("; ".join(bad), tail) if bad else tail)
+
+
+# --- per-domain (KVM-064 on) ----------------------------------------------------------------
+
+def _spice(d):
+    return [g for g in d.get("graphics") or [] if g.get("type") == "spice"]
+
+
+def _has_spice(d, h):
+    return bool(_spice(d))
+
+
+@per_domain("SPICE accepts plain-text channels beyond loopback", needs_restart=True, applies=_has_spice,
+            none_text="no domain has a SPICE console")
+def d_spice_mode(d, h):
+    q = _qemu(h)
+    bad = []
+    for g in _spice(d):
+        listens = _tcp_listens(g) or ([] if g.get("socket") or g.get("listen") else [q.get("spice_listen")])
+        wide = [a for a in listens if a and not _loopback(a)]
+        if not wide:
+            continue
+        if g.get("default_mode", "any") != "secure":
+            bad.append("defaultMode=%s on %s" % (g.get("default_mode", "any"), _names(wide)))
+        if g.get("insecure_channels"):
+            bad.append("insecure channels %s" % _names(g["insecure_channels"]))
+    return _names(bad)
+
+
+@per_domain("SPICE console without a password of its own", needs_restart=True, applies=_has_spice,
+            none_text="no domain has a SPICE console")
+def d_spice_password(d, h):
+    # a shared qemu.conf spice_password opens every guest's console at once
+    bad = []
+    for g in _spice(d):
+        if not _tcp_listens(g) and (g.get("socket") or g.get("listen")):
+            continue
+        if not g.get("listen") and not g.get("socket") and _qemu(h).get("spice_auto_unix_socket") == 1:
+            continue  # no address of its own: libvirt serves it on a UNIX socket
+        if not g.get("passwd_set") and not _qemu(h).get("spice_sasl"):
+            bad.append("SPICE console without its own passwd%s" % (
+                " (only qemu.conf's shared spice_password)" if _qemu(h).get("spice_password") else ""))
+    return _names(bad)
+
+
+@per_domain("SPICE clipboard shared with the guest", applies=_has_spice, none_text="no domain has a SPICE console")
+def d_spice_clipboard(d, h):
+    return "clipboard copypaste on (default)" if any(g.get("clipboard", True) for g in _spice(d)) else ""
+
+
+@per_domain("SPICE file transfer into the guest", applies=_has_spice, none_text="no domain has a SPICE console")
+def d_spice_filetransfer(d, h):
+    return "filetransfer enabled (default)" if any(g.get("filetransfer", True) for g in _spice(d)) else ""
+
+
+@per_domain("USB redirection from the console client", needs_restart=True)
+def d_usb_redir(d, h):
+    redir = [r for r in d.get("redirdevs") or [] if r.get("type") == "spicevmc"]
+    return ("%d spicevmc redirdev(s)" % len(redir)) if redir else ""
+
+
+GUEST_AGENT = "org.qemu.guest_agent.0"
+
+
+def _agents(d):
+    return [c for c in d.get("chardevs") or [] if c.get("device") == "channel" and c.get("target_name") == GUEST_AGENT]
+
+
+def c_guest_agent(h, facts):
+    domains = _domains(h)
+    if not domains:
+        return not_applicable("no domain defined")
+    with_agent = [d.get("name") for d in domains if _agents(d)]
+    allowed = (h.get("policy") or {}).get("guest_agent_allowed", True)
+    evidence = "guest agent channel in %s" % (_names(with_agent) or "no domain")
+    if with_agent and not allowed:
+        return failed("%s; the policy (guest_agent_allowed = false) forbids it" % evidence, needs_restart=True)
+    return passed("%s; policy: guest agent %s" % (evidence, "allowed" if allowed else "forbidden"))
+
+
+SENSITIVE_HOST_PATHS = ("/etc", "/root", "/boot", "/proc", "/sys", "/dev", "/run", "/usr", "/bin", "/sbin", "/lib",
+                        "/lib64", "/var/lib/libvirt", "/var/log", "/etc/libvirt")
+SENSITIVE_EXACT = ("/", "/home", "/var", "/var/lib", "/srv")
+
+
+def _sensitive(path):
+    path = (path or "").rstrip("/") or "/"
+    return path in SENSITIVE_EXACT or any(path == p or path.startswith(p + "/") for p in SENSITIVE_HOST_PATHS)
+
+
+@per_domain("host directory shared into the guest", needs_restart=True)
+def d_host_shares(d, h):
+    bad = []
+    for fs in d.get("filesystems") or []:
+        if fs.get("type") not in ("mount", None):
+            continue
+        what = "%s %s" % (fs.get("driver"), fs.get("source"))
+        if _sensitive(fs.get("source")):
+            bad.append("%s is a sensitive host path" % what)
+        if not fs.get("readonly"):
+            bad.append("%s is writable" % what)
+        if fs.get("driver") in ("path", "handle") and fs.get("accessmode") == "passthrough":
+            bad.append("%s 9p accessmode=passthrough (guest sets host ownership and modes)" % what)
+    return _names(bad)
+
+
+def _judged_disks(d):
+    # facts gathered before the format was read have no "format" key: nothing to judge there
+    return [x for x in d.get("disks") or [] if "format" in x and x.get("device") in ("disk", "lun", None)]
+
+
+@per_domain("disk format left to probing", needs_restart=True)
+def d_disk_format(d, h):
+    bad = []
+    for x in _judged_disks(d):
+        if x.get("source") is None:
+            continue
+        if not x.get("format"):
+            bad.append("%s (%s) has no driver type" % (x.get("target"), x.get("source")))
+        bad.extend("%s backing file %s without format" % (x.get("target"), b.get("source"))
+                   for b in x.get("backing") or [] if not b.get("format"))
+    return _names(bad)
+
+
+@per_domain("cache=unsafe", needs_restart=True)
+def d_cache_unsafe(d, h):
+    return _names("%s cache=unsafe" % x.get("target") for x in d.get("disks") or [] if x.get("cache") == "unsafe")
+
+
+def _encryption_asked(h):
+    return bool((h.get("policy") or {}).get("disk_encryption_required"))
+
+
+@per_domain("unencrypted disk", needs_restart=True, applies=lambda d, h: _encryption_asked(h),
+            none_text="the policy does not ask for disk encryption (disk_encryption_required)")
+def d_disk_encryption(d, h):
+    return _names("%s (%s) not encrypted" % (x.get("target"), x.get("source")) for x in d.get("disks") or []
+                  if x.get("device") in ("disk", "lun", None) and not x.get("readonly") and not x.get("encryption"))
+
+
+@per_domain("locked memory without a hard limit", needs_restart=True)
+def d_locked_memory(d, h):
+    if d.get("locked_memory") and (d.get("memtune") or {}).get("hard_limit_kib") is None:
+        return "<locked/> with no memtune hard_limit: QEMU may lock (never swap) any amount of host memory"
+    return ""
+
+
+def _seccomp_read(d, h):
+    # facts gathered before this control have no seccomp_mode key: nothing was read there
+    return _running(d) and d.get("pid") is not None and "seccomp_mode" in d
+
+
+@per_domain("QEMU runs without its own seccomp filter", needs_restart=True, applies=_seccomp_read,
+            none_text="no running domain whose seccomp state was read")
+def d_seccomp_running(d, h):
+    mode, filters = d.get("seccomp_mode"), d.get("seccomp_filters")
+    inherited = h.get("daemon_seccomp_filters")
+    if mode is None:
+        return "pid %s: Seccomp state not readable" % d.get("pid")
+    if mode != 2:
+        return "pid %s: Seccomp: %s (2 = filter in force)" % (d.get("pid"), mode)
+    # a filter the daemon (or the container runtime) already had is inherited, not QEMU's sandbox
+    if isinstance(filters, int) and isinstance(inherited, int) and filters <= inherited:
+        return "pid %s: only the %d filter(s) inherited from the daemon, none of QEMU's own" % (d.get("pid"), filters)
+    return ""
 
 
 CONTROLS = load(__name__, AREA, SOURCE, wrap=installed)

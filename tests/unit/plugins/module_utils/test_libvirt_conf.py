@@ -162,3 +162,40 @@ def test_effective_merges_defaults():
     assert values["auth_tcp"] == "sasl"
     assert lc.effective({}, "qemu.conf")["security_default_confined"] == 1
     assert lc.effective({"x": 1}, "unknown.conf") == {"x": 1}
+
+
+@pytest.mark.parametrize("given, written", [
+    # How a templated value may reach the module depends on the ansible-core release.
+    ({"audit_level": "2"}, "audit_level = 2"),
+    ({"audit_level": 2}, "audit_level = 2"),
+    ({"audit_level": " 2 "}, "audit_level = 2"),
+    ({"max_processes": "16384"}, "max_processes = 16384"),
+    ({"listen_tls": "False"}, "listen_tls = 0"),
+    ({"listen_tls": "true"}, "listen_tls = 1"),
+    ({"listen_tls": True}, "listen_tls = 1"),
+    ({"audit_logging": "1"}, "audit_logging = 1"),
+    ({"max_core": "unlimited"}, 'max_core = "unlimited"'),
+    ({"max_core": "0"}, "max_core = 0"),
+    ({"unix_sock_rw_perms": "0770"}, 'unix_sock_rw_perms = "0770"'),
+    # Keys of no fixed type keep what they were given.
+    ({"vnc_listen": "127.0.0.1"}, 'vnc_listen = "127.0.0.1"'),
+    ({"host_uuid_source": "smbios"}, 'host_uuid_source = "smbios"'),
+])
+def test_keys_of_a_known_type_are_written_in_that_type(given, written):
+    result = lc.edit("", given)
+    assert result.text.strip() == written
+    # ... and a second run with the same value in text form changes nothing.
+    assert lc.edit(result.text, given).text == result.text
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"audit_level": "two"}, "audit_level must be an integer"),
+    ({"audit_level": [2]}, "audit_level cannot be a list"),
+    ({"listen_tls": 2}, "listen_tls is a boolean"),
+    ({"listen_tls": "maybe"}, "listen_tls is a boolean"),
+    ({"max_core": "lots"}, "max_core must be an integer"),
+    ({"unix_sock_rw_perms": 504}, "unix_sock_rw_perms must be an octal mode as a string"),
+])
+def test_a_value_of_the_wrong_type_is_refused_naming_the_key(given, words):
+    with pytest.raises(lc.ConfError, match=words):
+        lc.edit("audit_level = 1\n", given)

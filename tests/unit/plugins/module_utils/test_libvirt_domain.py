@@ -102,3 +102,39 @@ def test_taint_reasons_since_last_start():
            "2026-01-01 12:00:02.000+0000: Domain id=2 is tainted: custom-argv\n")
     assert ld.taint_reasons(log) == ["custom-argv", "host-cpu"]
     assert ld.taint_reasons("") == []
+
+
+def test_devices_the_kvm_064_plus_controls_read():
+    d = ld.parse_domain_xml(read("run-nics.xml"))
+    assert d["name"] == "web" and d["state"] == "running" and d["pid"] == 4242 and d["locked_memory"] is True
+    vda, vdb, vdc = d["disks"]
+    assert (vda["format"], vda["cache"], vda["encryption"]) == ("qcow2", "none", None)
+    # the chain ends at the empty <backingStore/>; the base image's format is pinned
+    assert vda["backing"] == [{"source": "/var/lib/libvirt/images/debian-base.qcow2", "format": "qcow2"}]
+    assert (vdb["format"], vdb["cache"], vdb["backing"]) == (None, "unsafe", [])  # format left to probing
+    assert vdc["encryption"] == "luks"
+    assert d["filesystems"] == [{"type": "mount", "driver": "virtiofs", "accessmode": "passthrough",
+                                 "source": "/srv/share/web", "target": "share", "readonly": False}]
+    assert d["redirdevs"] == [{"bus": "usb", "type": "spicevmc"}]
+    [spice] = d["graphics"]
+    assert spice["default_mode"] == "any" and spice["insecure_channels"] == ["main"]
+    # SPICE agent features are on unless the XML says no
+    assert spice["clipboard"] is True and spice["filetransfer"] is False
+    agents = [c for c in d["chardevs"] if c.get("target_name") == "org.qemu.guest_agent.0"]
+    assert len(agents) == 1 and agents[0]["type"] == "unix"
+    assert [i["type"] for i in d["interfaces"]] == ["network", "bridge", "direct"]
+
+
+def test_9p_share_defaults_and_a_backing_file_without_format():
+    xml = """<domain type='kvm'><name>f</name><devices>
+      <filesystem type='mount'><source dir='/etc'/><target dir='hostetc'/><readonly/></filesystem>
+      <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/i/a.qcow2'/>
+        <backingStore type='file'><source file='/i/base.img'/></backingStore><target dev='vda'/></disk>
+      <graphics type='spice'><clipboard copypaste='no'/></graphics>
+    </devices></domain>"""
+    d = ld.parse_domain_xml(xml)
+    assert d["filesystems"][0]["driver"] == "path" and d["filesystems"][0]["accessmode"] == "passthrough"
+    assert d["filesystems"][0]["readonly"] is True
+    assert d["disks"][0]["backing"] == [{"source": "/i/base.img", "format": None}]
+    assert d["graphics"][0]["clipboard"] is False and d["graphics"][0]["filetransfer"] is True
+    assert d["redirdevs"] == []

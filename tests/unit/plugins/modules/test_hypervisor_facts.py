@@ -38,8 +38,10 @@ def test_passes_options_through(run_module, monkeypatch):
         return {"installed": True}
     monkeypatch.setattr(hypervisor, "gather", fake_gather)
     failed, result = run_module(hypervisor_facts.main, {"uri": "qemu+ssh://h/system", "virt_host_validate": False,
-                                                        "admins": ["virtadmin"]})
-    assert not failed and result["hypervisor"] == {"installed": True, "expected_admins": ["virtadmin"]}
+                                                        "admins": ["virtadmin"], "guest_agent_allowed": False})
+    assert not failed and result["hypervisor"] == {
+        "installed": True, "expected_admins": ["virtadmin"],
+        "policy": {"guest_agent_allowed": False, "disk_encryption_required": False}}
     assert seen == {"uri": "qemu+ssh://h/system", "vhv": False, "root": "/"}
 
 

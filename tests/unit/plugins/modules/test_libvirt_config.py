@@ -101,3 +101,40 @@ def test_passwords_are_masked_in_result_and_diff(tmp_path, run_module):
     assert "s3cret!" not in str(result)
     assert 'vnc_password = "********"' in result["diff"]["after"]
     assert path.read_text() == "#vnc_password = \"XYZ12345\"\nvnc_password = \"s3cret!\"\n"
+
+
+PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    # As roles/kvm_host/tasks/daemons.yml builds them: Jinja results inside a dict. Some
+    # ansible-core releases hand these over as text ("2", "False").
+    settings:
+      audit_level: "{{ level | int }}"
+      listen_tls: "{{ tls | bool }}"
+      max_clients: "{{ 5000 }}"
+  tasks:
+    - name: Write libvirtd.conf with templated typed values
+      startsecure.hardening.libvirt_config:
+        path: "{{ conf }}"
+        settings: "{{ settings }}"
+"""
+
+
+def test_templated_values_are_written_typed_by_the_running_ansible_core(tmp_path):
+    # The unit matrix runs this on every ansible-core minor the collection admits.
+    import subprocess
+    import sys
+    play, conf = tmp_path / "play.yml", tmp_path / "libvirtd.conf"
+    play.write_text(PLAY)
+    conf.write_text("")
+    collections = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "build", "collections")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections,
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    proc = subprocess.run([sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", str(play),
+                           "-e", "ansible_python_interpreter=%s" % sys.executable,
+                           "-e", "conf=%s" % conf, "-e", "level=2", "-e", "tls=no"],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert conf.read_text().splitlines() == ["audit_level = 2", "listen_tls = 0", "max_clients = 5000"]

@@ -17,6 +17,7 @@ import os
 
 import pytest
 
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers import libvirt_conf
 from ansible_collections.startsecure.hardening.plugins.plugin_utils import catalog
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import base as controls
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls import kvm as controls_kvm
@@ -37,7 +38,8 @@ NO_LIBVIRT = load("debian12-no-libvirt.json")
 
 def conf(name, **values):
     def apply(h):
-        entry = h["config"][name]
+        entry = h["config"].setdefault(name, {"path": "/etc/libvirt/" + name, "present": False, "values": {},
+                                              "effective": libvirt_conf.effective({}, name), "error": None})
         entry["present"] = True
         entry["values"].update(values)
         entry["effective"].update(values)
@@ -137,7 +139,29 @@ TINY_VNC_LOCAL = domain("tiny", graphics=[{"type": "vnc", "listen": ["127.0.0.1"
                                            "port": 5900, "passwd_set": True, "passwd_valid_to": None}])
 NIC = {"type": "network", "source": {"network": "default"}, "model": "virtio", "mac": "52:54:00:00:00:01",
        "filterref": "clean-traffic", "trust_guest_rx_filters": False, "target": "vnet0"}
+TINY_GRAPHICS_NOPW = {"type": "vnc", "listen": ["127.0.0.1"], "socket": None, "autoport": True, "port": -1,
+                      "passwd_set": False, "passwd_valid_to": None}
 HOSTDEV = [{"mode": "subsystem", "type": "pci", "managed": True}]
+SPICE = {"type": "spice", "listen": ["0.0.0.0"], "socket": None, "autoport": True, "port": 5901, "passwd_set": True,
+         "passwd_valid_to": None, "default_mode": "secure", "secure_channels": [], "insecure_channels": [],
+         "clipboard": False, "filetransfer": False}
+IMAGE = {"exists": True, "type": "file", "path": "/var/lib/libvirt/images/tiny.qcow2", "mode": "0600",
+         "owner": "libvirt-qemu", "group": "libvirt-qemu"}
+KEY = {"exists": True, "type": "file", "path": "/etc/pki/libvirt/private/serverkey.pem", "mode": "0600",
+       "owner": "root", "group": "root"}
+DEBIAN_POLKIT = {"file": "/usr/share/polkit-1/rules.d/60-libvirt.rules", "actions": ["org.libvirt.unix.manage"],
+                 "groups": ["libvirt"], "users": [], "grants": ["YES"]}
+AGENT = {"device": "channel", "type": "unix", "target_type": "virtio", "target_name": "org.qemu.guest_agent.0",
+         "mode": "bind", "path": None}
+SHARE = {"type": "mount", "driver": "virtiofs", "accessmode": "passthrough", "source": "/srv/share/tiny",
+         "target": "share", "readonly": True}
+DISK = {"device": "disk", "type": "file", "target": "vda", "source": "/var/lib/libvirt/images/tiny.qcow2",
+        "format": "qcow2", "cache": "none", "encryption": None, "shareable": False, "readonly": False,
+        "error_policy": None, "rerror_policy": None,
+        "backing": [{"source": "/var/lib/libvirt/images/base.qcow2", "format": "qcow2"}]}
+VHV_OK = [{"driver": "QEMU", "check": "for hardware virtualization", "result": "FAIL", "detail": "no VT"},
+          {"driver": "QEMU", "check": "if device /dev/net/tun exists", "result": "PASS", "detail": ""},
+          {"driver": "QEMU", "check": "for secure guest support", "result": "WARN", "detail": "Unknown"}]
 VULN_OK = {"spectre_v2": "Mitigation: Retpolines", "mds": "Not affected", "l1tf": "Not affected"}
 SMT_VULN = {"mds": "Mitigation: Clear CPU buffers; SMT vulnerable", "l1tf": "Not affected"}
 
@@ -184,7 +208,12 @@ CASES = {
     "KVM-030": (qemu(migration_address="192.0.2.10"), nothing),
     "KVM-031": (nothing, qemu(max_core="unlimited")),
     "KVM-032": (nothing, qemu(stdio_handler="file")),
-    "KVM-033": (qemu(max_processes=4096, max_files=8192), nothing),
+    # 0 = the host's default passes; a limit is judged against the QEMU account's threads now
+    "KVM-033": (nothing, all_of(qemu(max_processes=4096),
+                                top(qemu_account={"user": "libvirt-qemu", "uid": 64055, "processes": 40, "threads": 3000}))),
+    "KVM-033b": (all_of(qemu(max_processes=16384, max_files=8192),
+                        top(qemu_account={"user": "libvirt-qemu", "uid": 64055, "processes": 2, "threads": 300})),
+                 qemu(max_files=256)),
     "KVM-034": (nothing, qemu(relaxed_acs_check=1)),
     "KVM-035": (qemu(lock_manager="lockd"), nothing),
     "KVM-036": (all_of(path("/var/log/libvirt/qemu", mode="0700"), path("/var/log/libvirt", mode="0700"),
@@ -209,9 +238,17 @@ CASES = {
     "KVM-050": (nothing, domain("tiny", seclabels=[{"type": "none", "model": None, "relabel": False}])),
     "KVM-051": (TINY_VNC_LOCAL, nothing),
     "KVM-052": (tiny_only(), nothing),
+    # a UNIX socket console needs no password: explicit, or by vnc_auto_unix_socket for a console without an address
+    "KVM-052b": (domain("tainted", graphics=[dict(TINY_GRAPHICS_NOPW, listen=[], socket="/var/lib/libvirt/qemu/vnc.sock")]),
+                 domain("tainted", graphics=[dict(TINY_GRAPHICS_NOPW, listen=[], socket=None)])),
+    "KVM-052c": (all_of(qemu(vnc_auto_unix_socket=1), domain("tainted", graphics=[dict(TINY_GRAPHICS_NOPW, listen=[])])),
+                 domain("tainted", graphics=[dict(TINY_GRAPHICS_NOPW, listen=["none", "127.0.0.1"])])),
     "KVM-053": (tiny_only(), nothing),
     "KVM-054": (domain("tiny", interfaces=[NIC]), domain("tiny", interfaces=[dict(NIC, trust_guest_rx_filters=True)])),
     "KVM-055": (domain("tiny", interfaces=[NIC]), domain("tiny", interfaces=[dict(NIC, filterref=None)])),
+    # A filterref on a macvtap interface filters nothing: still a finding.
+    "KVM-055b": (domain("tiny", interfaces=[dict(NIC, type="bridge")]),
+                 domain("tiny", interfaces=[dict(NIC, type="direct", source={"dev": "eth0", "mode": "bridge"})])),
     "KVM-056": (nothing, domain("tiny", cpu={"mode": "custom", "model": "qemu64",
                                              "features": [{"name": "vmx", "policy": "require"}]})),
     "KVM-057": (all_of(ksm(run=1), domain("tiny", nosharepages=True), domain("tainted", nosharepages=True)), ksm(run=1)),
@@ -221,6 +258,75 @@ CASES = {
     "KVM-061": (tiny_only(), nothing),
     "KVM-062": (nothing, domain("tiny", taint=["custom-argv"])),
     "KVM-063": (nothing, domain("tiny", hostdevs=[{"mode": "capabilities", "type": "storage", "managed": False}])),
+    "KVM-064": (conf("virtlogd.conf", max_size=2097152, max_backups=3), conf("virtlogd.conf", max_size=0)),
+    "KVM-064b": (conf("virtlogd.conf", max_size=128 * 1024 ** 2, max_backups=7),
+                 conf("virtlogd.conf", max_size=1024 ** 3, max_backups=3)),
+    "KVM-065": (qemu(lock_manager="lockd"),
+                all_of(qemu(lock_manager="lockd"), conf("qemu-lockd.conf", auto_disk_leases=0, require_lease_for_disks=0))),
+    "KVM-065b": (all_of(qemu(lock_manager="lockd"), conf("qemu-lockd.conf", auto_disk_leases=0)),
+                 all_of(qemu(lock_manager="lockd"), unit("virtlockd.socket", load="masked", active="inactive",
+                                                         enabled="masked"))),
+    "KVM-066": (top(images={"dirs": ["/var/lib/libvirt/images"], "files": [IMAGE], "truncated": False}),
+                top(images={"dirs": ["/var/lib/libvirt/images"], "files": [dict(IMAGE, mode="0644")], "truncated": False})),
+    "KVM-066b": (top(images={"dirs": ["/var/lib/libvirt/images"], "files": [dict(IMAGE, owner="root", mode="0640")],
+                             "truncated": False}),
+                 top(images={"dirs": ["/var/lib/libvirt/images"], "files": [dict(IMAGE, owner="alice")], "truncated": False})),
+    "KVM-067": (top(pki={"dirs": ["/etc/pki/libvirt/private"], "private_keys": [KEY]}),
+                top(pki={"dirs": ["/etc/pki/libvirt/private"], "private_keys": [dict(KEY, mode="0644")]})),
+    "KVM-067b": (top(pki={"dirs": ["/etc/pki/qemu"], "private_keys": [dict(KEY, mode="0640", group="libvirt-qemu")]}),
+                 top(pki={"dirs": ["/etc/pki/qemu"], "private_keys": [dict(KEY, mode="0640", group="users")]})),
+    "KVM-068": (top(polkit={"rules": [DEBIAN_POLKIT], "pkla": []}),
+                top(polkit={"rules": [dict(DEBIAN_POLKIT, groups=[])], "pkla": []})),
+    "KVM-068b": (top(polkit={"rules": [], "pkla": [{"file": "/etc/polkit-1/localauthority/50-local.d/libvirt.pkla",
+                                                    "section": "libvirt", "identity": ["unix-group:virtadmins"],
+                                                    "action": "org.libvirt.unix.manage",
+                                                    "results": {"ResultActive": "yes"}}]}),
+                 top(polkit={"rules": [], "pkla": [{"file": "/etc/polkit-1/localauthority/50-local.d/libvirt.pkla",
+                                                    "section": "libvirt", "identity": ["unix-group:users"],
+                                                    "action": "org.libvirt.unix.manage",
+                                                    "results": {"ResultAny": "yes"}}]})),
+    "KVM-069": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, default_mode="any")])),
+    "KVM-069b": (domain("tiny", graphics=[dict(SPICE, listen=["127.0.0.1"], default_mode="any")]),
+                 domain("tiny", graphics=[dict(SPICE, insecure_channels=["main"])])),
+    "KVM-070": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, passwd_set=False)])),
+    # without an address of its own the console is on spice_listen, or on a UNIX socket with spice_auto_unix_socket
+    "KVM-070b": (all_of(qemu(spice_auto_unix_socket=1), domain("tiny", graphics=[dict(SPICE, listen=[], passwd_set=False)])),
+                 all_of(qemu(spice_password="shared"), domain("tiny", graphics=[dict(SPICE, listen=[], passwd_set=False)]))),
+    "KVM-071": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, clipboard=True)])),
+    "KVM-072": (domain("tiny", graphics=[SPICE]), domain("tiny", graphics=[dict(SPICE, filetransfer=True)])),
+    "KVM-073": (domain("tiny", redirdevs=[]), domain("tiny", redirdevs=[{"bus": "usb", "type": "spicevmc"}])),
+    "KVM-074": (domain("tiny", chardevs=[AGENT]),
+                all_of(domain("tiny", chardevs=[AGENT]), top(policy={"guest_agent_allowed": False}))),
+    # a forbidding policy with no agent anywhere passes; an agent in a shut-off guest still counts
+    "KVM-074b": (top(policy={"guest_agent_allowed": False}),
+                 all_of(domain("tainted", chardevs=[AGENT]), top(policy={"guest_agent_allowed": False}))),
+    "KVM-075": (domain("tiny", filesystems=[SHARE]), domain("tiny", filesystems=[dict(SHARE, readonly=False)])),
+    "KVM-075b": (domain("tiny", filesystems=[dict(SHARE, driver="path", accessmode="mapped")]),
+                 domain("tiny", filesystems=[dict(SHARE, source="/etc")])),
+    "KVM-075c": (domain("tiny", filesystems=[dict(SHARE, driver="path", accessmode="squash")]),
+                 domain("tiny", filesystems=[dict(SHARE, driver="path")])),
+    "KVM-076": (domain("tiny", disks=[DISK]), domain("tiny", disks=[dict(DISK, format=None)])),
+    "KVM-076b": (domain("tiny", disks=[dict(DISK, backing=[])]),
+                 domain("tiny", disks=[dict(DISK, backing=[{"source": "/var/lib/libvirt/images/base.img", "format": None}])])),
+    "KVM-077": (domain("tiny", disks=[DISK]), domain("tiny", disks=[dict(DISK, cache="unsafe")])),
+    "KVM-078": (all_of(top(policy={"disk_encryption_required": True}), tiny_only(domain("tiny", disks=[dict(DISK, encryption="luks")]))),
+                all_of(top(policy={"disk_encryption_required": True}), tiny_only(domain("tiny", disks=[DISK])))),
+    "KVM-079": (domain("tiny", locked_memory=True),
+                domain("tiny", locked_memory=True,
+                       memtune={"hard_limit_kib": None, "soft_limit_kib": None, "swap_hard_limit_kib": None})),
+    "KVM-080": (kernel(vfio={"allow_unsafe_interrupts": "N", "cmdline": [], "modprobe": []}),
+                kernel(cmdline="root=/dev/vda1 intel_iommu=on pcie_acs_override=downstream,multifunction")),
+    "KVM-080b": (kernel(cmdline="root=/dev/vda1 vfio_iommu_type1.allow_unsafe_interrupts=0"),
+                 kernel(vfio={"allow_unsafe_interrupts": "Y", "cmdline": [], "modprobe": []})),
+    "KVM-081": (domain("tiny", seccomp_mode=2), domain("tiny", seccomp_mode=0)),
+    "KVM-081b": (domain("tiny", seccomp_mode=2), domain("tiny", seccomp_mode=None)),
+    # Seccomp 2 made only of the daemon's (or the container's) filters is not QEMU's sandbox
+    "KVM-081c": (all_of(domain("tiny", seccomp_mode=2, seccomp_filters=2), top(daemon_seccomp_filters=1)),
+                 all_of(domain("tiny", seccomp_mode=2, seccomp_filters=1), top(daemon_seccomp_filters=1))),
+    "KVM-082": (top(virt_host_validate={"rc": 1, "results": VHV_OK}), nothing),
+    "KVM-082b": (top(virt_host_validate={"rc": 1, "results": VHV_OK}),
+                 all_of(top(virt_host_validate={"rc": 1, "results": VHV_OK}), kernel(cpu_virt_flag="vmx"),
+                        kvm(loaded=["kvm", "kvm_intel"]))),
 }
 
 
@@ -232,7 +338,7 @@ def judge(h, cid):
 def test_every_control_has_a_pass_and_a_fail_case():
     ids = [c.id for c in controls_kvm.CONTROLS]
     assert sorted(set(cid[:7] for cid in CASES)) == sorted(ids)
-    assert len(ids) >= 40
+    assert len(ids) >= 80
 
 
 @pytest.mark.parametrize("cid", sorted(CASES))
@@ -313,8 +419,9 @@ def test_recorded_hardening_turns_findings_into_passes():
                      "KVM-030", "KVM-035", "KVM-036", "KVM-051", "KVM-052", "KVM-053", "KVM-059", "KVM-060",
                      "KVM-061"]
     # what hardening libvirt cannot fix in a container stays a finding
+    # KVM-033 no longer fails on max_processes = 0 (the host's default); the container lacks /dev/net/tun (KVM-082)
     assert [cid for cid in sorted(after) if after[cid] == "fail"] == [
-        "KVM-011", "KVM-014", "KVM-033", "KVM-040", "KVM-045", "KVM-047", "KVM-049"]
+        "KVM-011", "KVM-014", "KVM-040", "KVM-045", "KVM-047", "KVM-049", "KVM-082"]
     assert not any(after[cid] == "pass" and before[cid] == "fail" and cid == "KVM-014" for cid in after)
     assert hardened["units"]["libvirtd-tcp.socket"]["load"] == "masked"
 
@@ -333,9 +440,11 @@ def test_recorded_kvm_host_role_converge():
     fixed = sorted(cid for cid, f in judged_after.items() if judged_before[cid] == "fail" and f["status"] == "pass")
     assert fixed == ["KVM-007", "KVM-008", "KVM-012", "KVM-026", "KVM-036", "KVM-058"]
     assert sorted(cid for cid, f in judged_after.items() if f["status"] == "fail") == [
-        "KVM-011", "KVM-014", "KVM-023", "KVM-028", "KVM-029", "KVM-030", "KVM-033", "KVM-035", "KVM-040",
-        "KVM-045", "KVM-047", "KVM-049", "KVM-051", "KVM-052"]
+        "KVM-011", "KVM-014", "KVM-023", "KVM-028", "KVM-029", "KVM-030", "KVM-035", "KVM-040",
+        "KVM-045", "KVM-047", "KVM-049", "KVM-051", "KVM-052", "KVM-082"]
     assert judged_after["KVM-051"]["evidence"] == "console on a network address - guest-open: vnc on 0.0.0.0"
+    # the role's default console (127.0.0.1, no password) is open to every local account: still KVM-052
+    assert "guest-quiet: vnc console without password on TCP 127.0.0.1" in judged_after["KVM-052"]["evidence"]
     # the limits the role set are in the running QEMUs' cgroups
     for domain in after["domains"]:
         assert domain["memtune_enforced"] is True
