@@ -19,6 +19,7 @@ follows the path that is used rather than any path that might exist:
 - ``candidate``: {account: settings} of ``sshd -T -C user=,addr=,host=`` run on the
   CANDIDATE configuration (the new drop-in in place), so Match blocks are judged;
   ``current`` the same on the live configuration, to say what a Match block used to allow;
+- ``candidate_error``: what ``sshd -t`` said about the candidate, "" when it passed;
 - ``now``: seconds since the epoch, for ``expiry-time=``.
 """
 
@@ -66,6 +67,7 @@ CONTEXT_DEFAULTS = {
     "now": None,
     "authorized_keys_command": "",
     "trusted_user_ca_keys": [],
+    "candidate_error": "",
 }
 
 # Connection plugins that log in through sshd. paramiko is an ssh client too: its
@@ -338,6 +340,13 @@ def lockout_report(users, accounts, policy, context=None):
                         "account the check could keep, and ssh_admin_users is empty. The role "
                         "refuses to narrow access to sshd without knowing who must keep it: list "
                         "the accounts that administer this host in ssh_admin_users" % ctx["connection"])
+    error = ctx["candidate_error"]
+    if error and "host key" in error.lower() or error and "hostkey" in error.lower():
+        # host keys are replaced by the role after this check; sshd -t is run again then
+        notes.append("the candidate configuration was not judged per account: sshd -t on it says: %s" % error)
+    elif error:
+        problems.append("the candidate sshd configuration fails sshd -t, so no account could be judged "
+                        "with it: %s" % error)
     connecting = ctx["connecting_user"]
     client = ctx["client"] or {}
     if connecting and over_ssh and client and ctx["connection"].split(".")[-1] == "ssh":
