@@ -180,6 +180,13 @@ def ssh_connection(pid=None, max_depth=32):
     return parse_ssh_connection(value)
 
 
+def user_ca_keys(path):
+    """The CA public keys of TrustedUserCAKeys (type, size, fingerprint); [] when none."""
+    if not path or path == "none":
+        return []
+    return [key for key in (parse_public_key(line) for line in (read_text(path) or "").splitlines()) if key]
+
+
 AUTH_LOGS = ("/var/log/auth.log", "/var/log/secure")
 
 
@@ -295,6 +302,7 @@ def gather_all(module, users=(), sshd_config=SSHD_CONFIG, ssh_config="/etc/ssh/s
         users=dict((name, user(name, patterns)) for name in users),
         connection=dict(connection or {}, key_in_use=key_in_use(module, connecting_user, connection)),
         current=per_account(module, sshd, sshd_config, list(users), address) if sshd else {},
+        user_ca_keys=user_ca_keys(facts["effective"].get("trustedusercakeys")),
     )
     # what a password would give the account without Match blocks, to tell a Match
     # block's opening apart from the global setting

@@ -19,6 +19,7 @@ follows the path that is used rather than any path that might exist:
 - ``candidate``: {account: settings} of ``sshd -T -C user=,addr=,host=`` run on the
   CANDIDATE configuration (the new drop-in in place), so Match blocks are judged;
   ``current`` the same on the live configuration, to say what a Match block used to allow;
+- ``user_ca_keys``: the CA keys of TrustedUserCAKeys, judged against CASignatureAlgorithms;
 - ``candidate_error``: what ``sshd -t`` said about the candidate, "" when it passed;
 - ``now``: seconds since the epoch, for ``expiry-time=``.
 """
@@ -68,6 +69,7 @@ CONTEXT_DEFAULTS = {
     "authorized_keys_command": "",
     "trusted_user_ca_keys": [],
     "candidate_error": "",
+    "user_ca_keys": [],
 }
 
 # Connection plugins that log in through sshd. paramiko is an ssh client too: its
@@ -347,6 +349,10 @@ def lockout_report(users, accounts, policy, context=None):
     elif error:
         problems.append("the candidate sshd configuration fails sshd -t, so no account could be judged "
                         "with it: %s" % error)
+    if ctx["user_ca_keys"]:
+        # CASignatureAlgorithms is the plain (non-certificate) part of the accepted list
+        problems.extend(ca_problems(ctx["user_ca_keys"], [
+            a for a in merged["pubkey_accepted_algorithms"] if not a.endswith("-cert-v01@openssh.com")]))
     connecting = ctx["connecting_user"]
     client = ctx["client"] or {}
     if connecting and over_ssh and client and ctx["connection"].split(".")[-1] == "ssh":

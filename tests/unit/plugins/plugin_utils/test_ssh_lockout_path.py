@@ -269,3 +269,17 @@ def test_ca_key_type_against_ca_signature_algorithms():
     problems = ca_problems(ca, ["ssh-ed25519", "rsa-sha2-512"])
     assert len(problems) == 1 and "ecdsa-sha2-nistp256 CA key" in problems[0]
     assert ca_problems([parse_public_key(RSA3072)], ["rsa-sha2-512"]) == []
+
+
+def test_user_ca_key_the_plan_cannot_verify_is_refused():
+    ca = [parse_public_key(ECDSA256)]
+    report = judge({"admin": user(ED25519)}, user_ca_keys=ca)
+    assert len(report["problems"]) == 1 and "TrustedUserCAKeys holds a ecdsa-sha2-nistp256" in report["problems"][0]
+    assert judge({"admin": user(ED25519)}, user_ca_keys=[parse_public_key(ED25519)])["problems"] == []
+
+
+def test_candidate_that_fails_sshd_t_is_refused_unless_only_host_keys_are_missing():
+    report = judge({"admin": user(ED25519)}, candidate_error="Bad configuration option: Nonsense")
+    assert report["problems"] and "fails sshd -t" in report["problems"][0]
+    report = judge({"admin": user(ED25519)}, candidate_error="Unable to load host key: /etc/ssh/ssh_host_rsa_key")
+    assert report["problems"] == [] and "sshd -t on it says" in report["notes"][0]
