@@ -12,6 +12,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import shutil
 import tempfile
 
@@ -90,13 +91,39 @@ def config_files(path):
     return dict(file_mode(path), includes=includes, dropin_dir=dropin_dir, dropins=sorted(set(dropins)))
 
 
+_PRIVSEP_RE = re.compile(r"Missing privilege separation directory: (/\S+)")
+
+
+def run_sshd(module, args):
+    """sshd -t/-T, also where its privilege separation directory does not exist yet.
+
+    A socket-activated or never-started sshd may not have created it (Debian 13's
+    ssh.socket). sshd only checks that it exists, so an empty one is made for the
+    call and removed afterwards (rmdir: only while still empty), leaving no trace.
+    """
+    rc, out, err = module.run_command(args)
+    found = _PRIVSEP_RE.search(err or "")
+    if rc != 0 and found and not os.path.exists(found.group(1)):
+        path = found.group(1)
+        try:
+            os.mkdir(path, 0o755)
+        except OSError:
+            return rc, out, err
+        try:
+            rc, out, err = module.run_command(args)
+        finally:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+    return rc, out, err
+
+
 def effective(module, sshd, config_path):
     """(settings of ``sshd -T``, error text); the error is "" when sshd answered."""
     if not sshd:
         return {}, "sshd is not installed"
-    # sshd -T needs its privilege separation directory; on a socket-activated or
-    # never-started sshd it may be missing. Say so instead of creating it (read-only).
-    rc, out, err = module.run_command([sshd, "-T", "-f", config_path])
+    rc, out, err = run_sshd(module, [sshd, "-T", "-f", config_path])
     if rc != 0:
         return {}, (err or out).strip() or "sshd -T exited %d" % rc
     return parse_sshd_t(out), ""
@@ -218,7 +245,7 @@ def per_account(module, sshd, config_path, users, address):
     found = {}
     addr = address or "127.0.0.1"
     for name in users:
-        rc, out, err = module.run_command([sshd, "-T", "-f", config_path, "-C",
+        rc, out, err = run_sshd(module, [sshd, "-T", "-f", config_path, "-C",
                                            "user=%s,addr=%s,host=%s" % (name, addr, addr)])
         found[name] = parse_sshd_t(out) if rc == 0 else {"_error": (err or out).strip()}
     return found
@@ -254,7 +281,7 @@ def candidate(module, sshd, config_path, content, dropin_name, users, address):
         with open(main, "w") as handle:
             handle.write(text)
         os.chmod(main, 0o600)
-        rc, out, err = module.run_command([sshd, "-t", "-f", main])
+        rc, out, err = run_sshd(module, [sshd, "-t", "-f", main])
         if rc != 0:
             result["error"] = (err or out).strip() or "sshd -t exited %d" % rc
             return result

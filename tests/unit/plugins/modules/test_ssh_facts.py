@@ -106,16 +106,36 @@ def test_sshd_t_failure_is_reported_not_fatal(run_module, fake_host, monkeypatch
 
     def failing(self, cmd, **kwargs):
         if cmd[1] == "-T":
-            return 255, "", "Missing privilege separation directory: /run/sshd\n"
+            return 255, "", "/etc/ssh/sshd_config line 3: Bad configuration option: Nonsense\n"
         return original(self, cmd, **kwargs)
 
     monkeypatch.setattr(basic.AnsibleModule, "run_command", failing)
     failed, result = run_module(ssh_facts.main, args)
     assert not failed
     assert result["effective"] == {}
-    assert "privilege separation" in result["effective_error"]
+    assert "Bad configuration option" in result["effective_error"]
     # default AuthorizedKeysFile is used when sshd -T cannot tell
     assert [k["type"] for k in result["users"]["admin"]["keys"]] == ["ssh-ed25519"]
+
+
+def test_missing_privilege_separation_directory_is_made_for_the_call_only(run_module, fake_host, monkeypatch, tmp_path):
+    args, _etc, _calls = fake_host
+    privsep = tmp_path / "run-sshd"
+    original = basic.AnsibleModule.run_command
+    seen = []
+
+    def needs_privsep(self, cmd, **kwargs):
+        if cmd[1] == "-T":
+            seen.append(privsep.is_dir())
+            if not privsep.is_dir():
+                return 255, "", "Missing privilege separation directory: %s\n" % privsep
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", needs_privsep)
+    failed, result = run_module(ssh_facts.main, args)
+    assert not failed and result["effective_error"] == ""
+    assert result["effective"]["passwordauthentication"] == "no"
+    assert True in seen and not privsep.exists(), "made for the call, removed afterwards"
 
 
 def test_expand_keys_file_tokens():
