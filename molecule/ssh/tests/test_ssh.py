@@ -320,6 +320,43 @@ def test_agent_forwarding_is_refused(host, tmp_path):
         agent.wait(timeout=10)
 
 
+def sftp(host, user, batch):
+    args = ["sftp", "-P", str(published_port(host)), "-F", "/dev/null", "-i", ADMIN_KEY,
+            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-b", "-", "%s@127.0.0.1" % user]
+    return subprocess.run(args, input=batch, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_sftp_only_user_lands_in_the_chroot(host, tmp_path):
+    """ssh_sftp_chroot_group (converge.yml): the member sees its chroot as / and nothing else."""
+    proof = tmp_path / "proof"
+    proof.write_text("uploaded through the chroot\n")
+    result = sftp(host, "sftpuser", "pwd\nls -1 /\nput %s /upload/proof\n" % proof)
+    assert result.returncode == 0, result.stderr
+    assert "Remote working directory: /" in result.stdout, result.stdout
+    listed = [line.strip() for line in result.stdout.splitlines() if line.strip() and not line.startswith("sftp>")
+              and not line.startswith("Remote working")]
+    assert listed == ["/upload"], listed
+    # the upload landed in the chroot on the host, not in a /upload of the host
+    assert host.file("/srv/sftp/sftpuser/upload/proof").exists
+    assert not host.file("/upload").exists
+    # the host's /etc is out of reach
+    result = sftp(host, "sftpuser", "ls /etc/passwd\n")
+    assert result.returncode != 0
+
+
+def test_sftp_only_user_cannot_run_a_shell_or_a_command(host):
+    for command in ("id -un", "echo shell-ran"):
+        result = ssh(host, "sftpuser", "-i", ADMIN_KEY, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                     command=command)
+        # authentication succeeds (the key is valid) but ForceCommand internal-sftp runs
+        # instead of the command: nothing the command would print comes back
+        assert "Permission denied" not in result.stderr, result.stderr
+        assert "sftpuser" not in result.stdout and "shell-ran" not in result.stdout, result.stdout
+    # and the account is not simply locked: the same key gets an sftp session
+    assert sftp(host, "sftpuser", "pwd\n").returncode == 0
+
+
 def test_root_login_is_refused_even_with_a_valid_key(host):
     # root holds the same key that lets sshadmin in (prepare.yml).
     assert host.file("/root/.ssh/authorized_keys").content_string == \
@@ -367,7 +404,7 @@ def test_allow_users_host_part_without_the_controller_address_is_refused(host):
         in output, output
     # the rest of the real path passed: the controller's client, the key it uses (sshadmin's
     # ed25519, named by sshd's log and by the controller), the candidate's sshd -T -C
-    assert "would be locked out" not in output and "candidate" not in output, output
+    assert "would be locked out" not in output and "fails sshd -t" not in output, output
     assert sshd_state(host) == before
 
 
