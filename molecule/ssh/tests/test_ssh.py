@@ -404,8 +404,38 @@ def test_allow_users_host_part_without_the_controller_address_is_refused(host):
         in output, output
     # the rest of the real path passed: the controller's client, the key it uses (sshadmin's
     # ed25519, named by sshd's log and by the controller), the candidate's sshd -T -C
-    assert "would be locked out" not in output and "fails sshd -t" not in output, output
+    assert "account 'sshadmin' would be locked out" not in output and "fails sshd -t" not in output, output
     assert sshd_state(host) == before
+
+
+def test_the_check_finds_the_key_in_use_and_the_address_over_ssh(host):
+    """The facts the lockout check judges, gathered over a real ssh login with sudo:
+    SSH_CONNECTION from the login shell (sudo drops it) and the key sshd logged as
+    accepted (sshd on Debian 12, sshd-session on Debian 13); on the controller, the key
+    ssh_client_facts says the connection uses."""
+    fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", ADMIN_KEY + ".pub"], check=True,
+                                 capture_output=True, text=True).stdout.split()[1]
+    common = {"ansible_port": published_port(host), "ansible_user": "sshadmin", "ansible_become": True,
+              "ansible_ssh_private_key_file": ADMIN_KEY, "ansible_python_interpreter": "/usr/bin/python3",
+              "ansible_ssh_common_args": "-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}
+    result = subprocess.run([os.path.join(BIN, "ansible"), "all", "-i", "127.0.0.1,", "-e", json.dumps(common),
+                             "-m", "startsecure.hardening.ssh_facts", "-a", "users=sshadmin connecting_user=sshadmin",
+                             "-o"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    facts = json.loads(result.stdout.split("=>", 1)[1])
+    assert facts["connection"]["key_in_use"] == fingerprint, facts["connection"]
+    assert facts["connection"]["address"] and facts["connection"]["address"] != "127.0.0.1", facts["connection"]
+    assert facts["current"]["sshadmin"]["pubkeyauthentication"] == "yes"
+    result = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local", "-o",
+                             "-m", "startsecure.hardening.ssh_client_facts",
+                             "-a", "host=127.0.0.1 port=%d user=sshadmin identity_files=%s ssh_args='-F /dev/null'" % (
+                                 published_port(host), ADMIN_KEY)],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env=dict(os.environ, SSH_AUTH_SOCK=""))
+    assert result.returncode == 0, result.stdout + result.stderr
+    client = json.loads(result.stdout.split("=>", 1)[1])
+    assert client["source"] == "ssh -G" and client["kex"], client
+    assert client["identities"][0]["fingerprint"] == fingerprint, client["identities"]
 
 
 def test_no_ssh_connection_and_no_admin_users_is_refused(host):
