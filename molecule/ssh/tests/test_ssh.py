@@ -304,7 +304,7 @@ def test_agent_forwarding_is_refused(host, tmp_path):
     sock = str(tmp_path / "agent.sock")
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(50):
+        for _wait in range(50):
             if os.path.exists(sock):
                 break
             time.sleep(0.1)

@@ -245,8 +245,8 @@ def per_account(module, sshd, config_path, users, address):
     found = {}
     addr = address or "127.0.0.1"
     for name in users:
-        rc, out, err = run_sshd(module, [sshd, "-T", "-f", config_path, "-C",
-                                           "user=%s,addr=%s,host=%s" % (name, addr, addr)])
+        context = "user=%s,addr=%s,host=%s" % (name, addr, addr)
+        rc, out, err = run_sshd(module, [sshd, "-T", "-f", config_path, "-C", context])
         found[name] = parse_sshd_t(out) if rc == 0 else {"_error": (err or out).strip()}
     return found
 

@@ -355,7 +355,7 @@ def lockout_report(users, accounts, policy, context=None):
             a for a in merged["pubkey_accepted_algorithms"] if not a.endswith("-cert-v01@openssh.com")]))
     connecting = ctx["connecting_user"]
     client = ctx["client"] or {}
-    if connecting and over_ssh and client and ctx["connection"].split(".")[-1] == "ssh":
+    if connecting and over_ssh and client and ctx["connection"].rsplit(".", maxsplit=1)[-1] == "ssh":
         problems.extend(client_problems(connecting, client, merged))
     for account in accounts:
         user = (users or {}).get(account) or {}
