@@ -18,10 +18,15 @@ def main():
             host_key_glob=dict(type="str", default=gather_ssh.HOST_KEY_GLOB, no_log=False),
             service_units=dict(type="list", elements="str",
                                default=["ssh.service", "ssh.socket", "sshd.service", "sshd.socket"]),
+            connecting_user=dict(type="str", default=""),
+            candidate=dict(type="str"),
+            candidate_dropin=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
-    module.exit_json(changed=False, **gather_ssh.gather_all(module, **module.params))
+    params = dict(module.params)
+    params["candidate_content"] = params.pop("candidate")
+    module.exit_json(changed=False, **gather_ssh.gather_all(module, **params))
 
 
 if __name__ == "__main__":

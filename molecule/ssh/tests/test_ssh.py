@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -45,21 +46,27 @@ def published_port(host):
     raise AssertionError("sshd of %s is not published on 127.0.0.1: %r" % (container(host), out))
 
 
-def ssh(host, user, *extra, env=None, command="id -un", retries=4):
+def ssh_args(host, user, *extra, command=None, level="ERROR"):
+    if shutil.which("ssh") is None:
+        pytest.fail("no ssh client on the controller: install openssh-client")
+    level = "DEBUG1" if "-v" in extra else level
+    return ["ssh", "-p", str(published_port(host)), "-F", "/dev/null",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "ConnectTimeout=10", "-o", "LogLevel=" + level] + [e for e in extra if e != "-v"] + \
+        ["%s@127.0.0.1" % user] + ([command] if command else [])
+
+
+def ssh(host, user, *extra, env=None, command="id -un", retries=4, level="ERROR"):
     """A real ssh connection from the controller to the container's sshd.
 
     OpenSSH >= 9.8 (Debian 13) penalises a source address that fails to
     authenticate (PerSourcePenalties) by refusing it for a while; a refused
     connection is retried after a pause, an authentication answer is not.
     """
-    if shutil.which("ssh") is None:
-        pytest.fail("no ssh client on the controller: install openssh-client")
-    args = ["ssh", "-p", str(published_port(host)), "-F", "/dev/null",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"] + list(extra) + \
-        ["%s@127.0.0.1" % user, command]
+    args = ssh_args(host, user, *extra, command=command, level=level)
     for _attempt in range(retries):
         result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False,
+                                stdin=subprocess.DEVNULL,
                                 env=dict(os.environ, **(env or {})))
         refused = result.returncode == 255 and any(
             marker in result.stderr for marker in (
@@ -237,6 +244,119 @@ def test_password_login_is_refused(host):
     assert "Permission denied (publickey)" in result.stderr, result.stderr
 
 
+def test_agent_with_four_keys_logs_in_with_the_fourth(host, tmp_path):
+    """MaxAuthTries must leave room for the keys an agent offers first (issue 12).
+
+    Three keys the server does not know are offered before the admin's; with
+    MaxAuthTries 3 the server would cut the connection after the third and OpenSSH
+    >= 9.8 (Debian 13) would then penalise the source address.
+    """
+    unknown = []
+    for index in range(3):
+        path = str(tmp_path / ("unknown%d" % index))
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], check=True)
+        unknown += ["-i", path]
+    result = ssh(host, "sshadmin", *(unknown + ["-i", ADMIN_KEY, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                                                "-o", "PreferredAuthentications=publickey", "-v"]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "sshadmin"
+    # the client really offered the unknown keys first: the server refused three
+    offered = [line for line in result.stderr.splitlines() if "Offering public key" in line]
+    assert len(offered) == 4, offered
+    assert offered[-1].find(ADMIN_KEY) >= 0, offered
+
+
+def test_forwarding_attempts_are_refused(host):
+    """Behaviour, beside the sshd -T text: -W, -R and -L are refused by the server."""
+    base = ["-i", ADMIN_KEY, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
+    # -W asks for a direct-tcpip channel, the same request -L makes for each connection
+    result = ssh(host, "sshadmin", *(base + ["-W", "127.0.0.1:22"]), command=None, level="INFO")
+    assert result.returncode != 0
+    assert "administratively prohibited" in result.stderr, result.stderr
+    result = ssh(host, "sshadmin", *(base + ["-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:22"]),
+                 command="true", level="INFO")
+    assert result.returncode != 0 and "forwarding failed" in result.stderr, result.stderr
+    # -L: the client listens; a connection through it must be refused by the server
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    local_port = probe.getsockname()[1]
+    probe.close()
+    tunnel = subprocess.Popen(ssh_args(host, "sshadmin", *(base + ["-N", "-L", "127.0.0.1:%d:127.0.0.1:22" % local_port]), level="INFO"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        answer = None
+        while time.time() < deadline and answer is None:
+            try:
+                with socket.create_connection(("127.0.0.1", local_port), timeout=5) as conn:
+                    conn.settimeout(10)
+                    answer = conn.recv(64)
+            except OSError:
+                time.sleep(1)
+        assert answer == b"", "a connection through -L got %r: the server forwarded it" % answer
+    finally:
+        tunnel.terminate()
+        _out, err = tunnel.communicate(timeout=30)
+    assert "administratively prohibited" in err, err
+
+
+def test_agent_forwarding_is_refused(host, tmp_path):
+    sock = str(tmp_path / "agent.sock")
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _wait in range(50):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        subprocess.run(["ssh-add", ADMIN_KEY], env=dict(os.environ, SSH_AUTH_SOCK=sock), check=True,
+                       capture_output=True)
+        result = ssh(host, "sshadmin", "-A", "-o", "BatchMode=yes", env={"SSH_AUTH_SOCK": sock},
+                     command="echo agent=${SSH_AUTH_SOCK:-none}; ssh-add -l; true")
+        assert result.returncode == 0, result.stderr
+        # the login used the agent (no -i), yet the server gives the session no agent
+        assert "agent=none" in result.stdout, result.stdout
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+
+
+def sftp(host, user, batch):
+    args = ["sftp", "-P", str(published_port(host)), "-F", "/dev/null", "-i", ADMIN_KEY,
+            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-b", "-", "%s@127.0.0.1" % user]
+    return subprocess.run(args, input=batch, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_sftp_only_user_lands_in_the_chroot(host, tmp_path):
+    """ssh_sftp_chroot_group (converge.yml): the member sees its chroot as / and nothing else."""
+    proof = tmp_path / "proof"
+    proof.write_text("uploaded through the chroot\n")
+    result = sftp(host, "sftpuser", "pwd\nls -1 /\nput %s /upload/proof\n" % proof)
+    assert result.returncode == 0, result.stderr
+    assert "Remote working directory: /" in result.stdout, result.stdout
+    listed = [line.strip() for line in result.stdout.splitlines() if line.strip() and not line.startswith("sftp>")
+              and not line.startswith("Remote working")]
+    assert listed == ["/upload"], listed
+    # the upload landed in the chroot on the host, not in a /upload of the host
+    assert host.file("/srv/sftp/sftpuser/upload/proof").exists
+    assert not host.file("/upload").exists
+    # the host's /etc is out of reach
+    result = sftp(host, "sftpuser", "ls /etc/passwd\n")
+    assert result.returncode != 0
+
+
+def test_sftp_only_user_cannot_run_a_shell_or_a_command(host):
+    for command in ("id -un", "echo shell-ran"):
+        result = ssh(host, "sftpuser", "-i", ADMIN_KEY, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                     command=command)
+        # authentication succeeds (the key is valid) but ForceCommand internal-sftp runs
+        # instead of the command: nothing the command would print comes back
+        assert "Permission denied" not in result.stderr, result.stderr
+        assert "sftpuser" not in result.stdout and "shell-ran" not in result.stdout, result.stdout
+    # and the account is not simply locked: the same key gets an sftp session
+    assert sftp(host, "sftpuser", "pwd\n").returncode == 0
+
+
 def test_root_login_is_refused_even_with_a_valid_key(host):
     # root holds the same key that lets sshadmin in (prepare.yml).
     assert host.file("/root/.ssh/authorized_keys").content_string == \
@@ -270,6 +390,62 @@ def test_connecting_account_must_stay_admitted(host):
     assert result.returncode != 0, output
     assert "LOCKOUT PREVENTED" in output, output
     assert "account 'sshadmin' is not admitted by ssh_allow_users" in output, output
+    assert sshd_state(host) == before
+
+
+def test_allow_users_host_part_without_the_controller_address_is_refused(host):
+    """The address sshd sees for this very connection decides user@host entries."""
+    before = sshd_state(host)
+    result = run_role(host, {"ssh_admin_users": [], "ssh_allow_users": ["sshadmin@10.0.0.*"]}, over_ssh=True)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "LOCKOUT PREVENTED" in output, output
+    assert "account 'sshadmin' is admitted by ssh_allow_users ['sshadmin@10.0.0.*'] only from other addresses" \
+        in output, output
+    # the rest of the real path passed: the controller's client, the key it uses (sshadmin's
+    # ed25519, named by sshd's log and by the controller), the candidate's sshd -T -C
+    assert "account 'sshadmin' would be locked out" not in output and "fails sshd -t" not in output, output
+    assert sshd_state(host) == before
+
+
+def test_the_check_finds_the_key_in_use_and_the_address_over_ssh(host):
+    """The facts the lockout check judges, gathered over a real ssh login with sudo:
+    SSH_CONNECTION from the login shell (sudo drops it) and the key sshd logged as
+    accepted (sshd on Debian 12, sshd-session on Debian 13); on the controller, the key
+    ssh_client_facts says the connection uses."""
+    fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", ADMIN_KEY + ".pub"], check=True,
+                                 capture_output=True, text=True).stdout.split()[1]
+    common = {"ansible_port": published_port(host), "ansible_user": "sshadmin", "ansible_become": True,
+              "ansible_ssh_private_key_file": ADMIN_KEY, "ansible_python_interpreter": "/usr/bin/python3",
+              "ansible_ssh_common_args": "-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}
+    result = subprocess.run([os.path.join(BIN, "ansible"), "all", "-i", "127.0.0.1,", "-e", json.dumps(common),
+                             "-m", "startsecure.hardening.ssh_facts", "-a", "users=sshadmin connecting_user=sshadmin",
+                             "-o"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    facts = json.loads(result.stdout.split("=>", 1)[1])
+    assert facts["connection"]["key_in_use"] == fingerprint, facts["connection"]
+    assert facts["connection"]["address"] and facts["connection"]["address"] != "127.0.0.1", facts["connection"]
+    assert facts["current"]["sshadmin"]["pubkeyauthentication"] == "yes"
+    result = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local", "-o",
+                             "-m", "startsecure.hardening.ssh_client_facts",
+                             "-a", "host=127.0.0.1 port=%d user=sshadmin identity_files=%s ssh_args='-F /dev/null'" % (
+                                 published_port(host), ADMIN_KEY)],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env=dict(os.environ, SSH_AUTH_SOCK=""))
+    assert result.returncode == 0, result.stdout + result.stderr
+    client = json.loads(result.stdout.split("=>", 1)[1])
+    assert client["source"] == "ssh -G" and client["kex"], client
+    assert client["identities"][0]["fingerprint"] == fingerprint, client["identities"]
+
+
+def test_no_ssh_connection_and_no_admin_users_is_refused(host):
+    if not container(host).endswith("debian12"):
+        pytest.skip("does not depend on the target; proven on debian12")
+    before = sshd_state(host)
+    result = run_role(host, {"ssh_admin_users": []})
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "no account is protected: the play connects with 'community.docker.docker'" in output, output
     assert sshd_state(host) == before
 
 

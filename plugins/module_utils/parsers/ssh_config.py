@@ -100,3 +100,48 @@ def moduli_summary(text, min_bits):
         if size < min_bits:
             small += 1
     return {"groups": total, "groups_below_min": small, "min_bits": min_bits}
+
+
+_ACCEPTED_RE = re.compile(
+    r"Accepted publickey for (?P<user>\S+) from (?P<addr>\S+) port (?P<port>\d+) ssh2: "
+    r"(?P<type>\S+) (?P<fingerprint>SHA256:[A-Za-z0-9+/]+)")
+
+
+def parse_ssh_connection(value):
+    """SSH_CONNECTION ("client_addr client_port server_addr server_port") -> dict or None."""
+    parts = (value or "").split()
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[3].isdigit():
+        return None
+    return {"address": parts[0], "port": int(parts[1]), "server_address": parts[2], "server_port": int(parts[3])}
+
+
+def environ_value(data, name):
+    """The value of `name` in a /proc/PID/environ blob (NUL-separated), or None."""
+    prefix = (name + "=").encode("ascii")
+    for entry in data.split(b"\0"):
+        if entry.startswith(prefix):
+            return entry[len(prefix):].decode("utf-8", "replace")
+    return None
+
+
+def accepted_key(log_text, user, address, port):
+    """The fingerprint sshd logged for this connection ("Accepted publickey for USER
+    from ADDR port PORT ssh2: TYPE SHA256:..."), the last such line, or None."""
+    found = None
+    for match in _ACCEPTED_RE.finditer(log_text or ""):
+        if match.group("user") == user and match.group("addr") == address and int(match.group("port")) == port:
+            found = match.group("fingerprint")
+    return found
+
+
+def comment_out_subsystem_sftp(text):
+    """The main sshd_config text with its `Subsystem sftp` line commented out, as the
+    ssh role does when its drop-in carries that line (sshd >= 9.2 refuses a second one)."""
+    return re.sub(r"(?m)^(\s*Subsystem\s+sftp\s.*)$", r"# \1", text)
+
+
+def redirect_include(text, dropin_dir, new_dir):
+    """Point the Include lines naming ``dropin_dir`` at ``new_dir`` (the candidate copy)."""
+    base = re.escape(dropin_dir.rstrip("/"))
+    short = re.escape(dropin_dir.rstrip("/").rsplit("/", 1)[-1])
+    return re.sub(r"(?mi)^(\s*Include\s+)(?:%s|%s)/" % (base, short), lambda m: m.group(1) + new_dir + "/", text)

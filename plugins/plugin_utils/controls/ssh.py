@@ -7,7 +7,13 @@ drop-in or a Match block that overrides the role's file is seen as the server se
 
 from __future__ import annotations
 
-from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import expect, failed, load, passed
+from ansible_collections.startsecure.hardening.plugins.plugin_utils.controls.base import (
+    expect,
+    failed,
+    load,
+    not_applicable,
+    passed,
+)
 
 AREA = "ssh"
 SOURCE = "ssh"
@@ -114,6 +120,47 @@ def _banner(src, facts):
 def _log_level(src, facts):
     level = str(_setting(src, "loglevel")).upper()
     return expect(level in ("VERBOSE", "DEBUG", "DEBUG1"), "LogLevel %s (VERBOSE logs the key fingerprint of each login)" % level)
+
+
+def _at_least(key, limit):
+    def check(src, facts):
+        value = _setting(src, key)
+        try:
+            number = int(str(value))
+        except ValueError:
+            return failed("%s %s is not a number" % (key, value))
+        return expect(number >= limit, "%s %s (want %d or more)" % (key, value, limit))
+    return check
+
+
+def _debian_banner(src, facts):
+    value = _setting(src, "debianbanner")
+    if value is None:
+        return not_applicable("this sshd has no DebianBanner keyword (not a Debian-patched build)")
+    return expect(value == "no", "DebianBanner %s" % value)
+
+
+def _publickey_only(src, facts):
+    password = _setting(src, "passwordauthentication")
+    kbd = _setting(src, "kbdinteractiveauthentication")
+    methods = str(_setting(src, "authenticationmethods") or "any")
+    chains = methods.split()
+    # every chain starting with a key step: no password can log in, whatever
+    # PasswordAuthentication says
+    ok = methods != "any" and all(chain.split(",")[0].split(":")[0] in ("publickey", "gssapi-with-mic")
+                                  for chain in chains)
+    if not ok and "yes" in (password, kbd):
+        return not_applicable("password login is on (SSH-002/SSH-003 judge that); AuthenticationMethods %s" % methods)
+    return expect(ok, "AuthenticationMethods %s" % methods)
+
+
+def _config_private(src, facts):
+    cfg = src.get("config") or {}
+    if not cfg.get("exists"):
+        return failed("%s does not exist" % cfg.get("path"))
+    # ownership is SSH-016's question; this one asks who can read it
+    return expect(not int(cfg.get("mode") or "0", 8) & 0o077,
+                  "%s mode %s uid %s" % (cfg.get("path"), cfg.get("mode"), cfg.get("uid")))
 
 
 CONTROLS = load(__name__, AREA, SOURCE)

@@ -60,3 +60,34 @@ def test_moduli_summary_counts_small_groups():
     assert ssh_config.moduli_summary(text, 3072) == {"groups": 3, "groups_below_min": 1, "min_bits": 3072}
     assert ssh_config.moduli_summary(text, 4096)["groups_below_min"] == 2
     assert ssh_config.moduli_summary("", 3072)["groups"] == 0
+
+
+def test_accepted_key_matches_user_address_and_port():
+    from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_config import accepted_key
+    log = ("sshd-session[9]: Accepted publickey for admin from 10.0.0.3 port 5555 ssh2: RSA SHA256:abc/+1\n"
+           "sshd-session[9]: Accepted publickey for admin from 10.0.0.3 port 5556 ssh2: ED25519 SHA256:other\n")
+    assert accepted_key(log, "admin", "10.0.0.3", 5555) == "SHA256:abc/+1"
+    assert accepted_key(log, "admin", "10.0.0.4", 5555) is None
+    assert accepted_key(log, "root", "10.0.0.3", 5555) is None
+
+
+def test_ssh_connection_and_environ_parsing():
+    from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_config import (
+        environ_value,
+        parse_ssh_connection,
+    )
+    assert parse_ssh_connection("::1 41000 ::1 22")["address"] == "::1"
+    assert parse_ssh_connection("garbage") is None
+    assert environ_value(b"A=1\0SSH_CONNECTION=x y\0", "SSH_CONNECTION") == "x y"
+    assert environ_value(b"A=1\0", "SSH_CONNECTION") is None
+
+
+def test_redirect_include_and_subsystem():
+    from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.ssh_config import (
+        comment_out_subsystem_sftp,
+        redirect_include,
+    )
+    text = "Include /etc/ssh/sshd_config.d/*.conf\nSubsystem\tsftp /usr/lib/openssh/sftp-server\n"
+    assert redirect_include(text, "/etc/ssh/sshd_config.d", "/tmp/x/d").startswith("Include /tmp/x/d/*.conf\n")
+    assert redirect_include("include sshd_config.d/*.conf\n", "/etc/ssh/sshd_config.d", "/t") == "include /t/*.conf\n"
+    assert "# Subsystem\tsftp" in comment_out_subsystem_sftp(text)

@@ -106,16 +106,36 @@ def test_sshd_t_failure_is_reported_not_fatal(run_module, fake_host, monkeypatch
 
     def failing(self, cmd, **kwargs):
         if cmd[1] == "-T":
-            return 255, "", "Missing privilege separation directory: /run/sshd\n"
+            return 255, "", "/etc/ssh/sshd_config line 3: Bad configuration option: Nonsense\n"
         return original(self, cmd, **kwargs)
 
     monkeypatch.setattr(basic.AnsibleModule, "run_command", failing)
     failed, result = run_module(ssh_facts.main, args)
     assert not failed
     assert result["effective"] == {}
-    assert "privilege separation" in result["effective_error"]
+    assert "Bad configuration option" in result["effective_error"]
     # default AuthorizedKeysFile is used when sshd -T cannot tell
     assert [k["type"] for k in result["users"]["admin"]["keys"]] == ["ssh-ed25519"]
+
+
+def test_missing_privilege_separation_directory_is_made_for_the_call_only(run_module, fake_host, monkeypatch, tmp_path):
+    args, _etc, _calls = fake_host
+    privsep = tmp_path / "run-sshd"
+    original = basic.AnsibleModule.run_command
+    seen = []
+
+    def needs_privsep(self, cmd, **kwargs):
+        if cmd[1] == "-T":
+            seen.append(privsep.is_dir())
+            if not privsep.is_dir():
+                return 255, "", "Missing privilege separation directory: %s\n" % privsep
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", needs_privsep)
+    failed, result = run_module(ssh_facts.main, args)
+    assert not failed and result["effective_error"] == ""
+    assert result["effective"]["passwordauthentication"] == "no"
+    assert True in seen and not privsep.exists(), "made for the call, removed afterwards"
 
 
 def test_expand_keys_file_tokens():
@@ -123,3 +143,102 @@ def test_expand_keys_file_tokens():
     assert gather_ssh.expand_keys_file("/etc/ssh/keys/%u", entry) == "/etc/ssh/keys/bob"
     assert gather_ssh.expand_keys_file("%h/.ssh/k_%U_%%", entry) == "/home/bob/.ssh/k_1001_%"
     assert gather_ssh.expand_keys_file(".ssh/authorized_keys", entry) == "/home/bob/.ssh/authorized_keys"
+
+
+# --- this connection and the candidate configuration (issue 12) -----------------------
+
+LOG = (
+    "Accepted publickey for admin from 192.0.2.7 port 40000 ssh2: ED25519 SHA256:old\n"
+    "Accepted publickey for admin from 192.0.2.7 port 51234 ssh2: ECDSA SHA256:inuse+/x\n"
+    "Accepted publickey for other from 192.0.2.7 port 51234 ssh2: ED25519 SHA256:notthis\n"
+)
+
+
+def test_connection_and_key_in_use_from_sshd_log(run_module, fake_host, monkeypatch):
+    args, _etc, calls = fake_host
+    original = basic.AnsibleModule.run_command
+
+    def with_journal(self, cmd, **kwargs):
+        if cmd[0].endswith("journalctl"):
+            return 0, LOG, ""
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", with_journal)
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 51234 192.0.2.10 22")
+    monkeypatch.setattr(gather_ssh, "AUTH_LOGS", ())
+    _failed, result = run_module(ssh_facts.main, dict(args, connecting_user="admin"))
+    assert result["connection"]["address"] == "192.0.2.7"
+    assert result["connection"]["key_in_use"] == "SHA256:inuse+/x"
+    # per account, from the connection's address, Match blocks applied by sshd -T -C
+    assert ["-C", "user=admin,addr=192.0.2.7,host=192.0.2.7"] == [
+        c for c in calls if "-C" in c][0][-2:]
+    assert result["current"]["admin"]["_global_password"] == "no"
+
+
+def test_candidate_is_judged_in_a_copy_with_the_drop_in_in_place(run_module, fake_host, monkeypatch):
+    args, etc, _calls = fake_host
+    (etc / "sshd_config").write_text("Include %s/sshd_config.d/*.conf\nSubsystem sftp /usr/lib/sftp\n" % etc)
+    seen = {}
+    original = basic.AnsibleModule.run_command
+
+    def sshd(self, cmd, **kwargs):
+        if cmd[1] in ("-t", "-T"):
+            main = cmd[cmd.index("-f") + 1]
+            text = open(main).read()
+            seen["main"] = text
+            copy = text.split("Include ")[1].split("/*.conf")[0]
+            import os
+            seen["dropins"] = sorted(os.listdir(copy))
+            seen["new"] = open(os.path.join(copy, "00-hardening.conf")).read()
+            if cmd[1] == "-T":
+                return 0, "passwordauthentication no\nallowusers ops\n", ""
+            return 0, "", ""
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", sshd)
+    _failed, result = run_module(ssh_facts.main, dict(
+        args, users=["admin"], candidate="PasswordAuthentication no\n", candidate_dropin="00-hardening.conf"))
+    assert set(result) >= {"candidate"} and "users" not in result
+    assert result["candidate"]["valid"] is True
+    assert result["candidate"]["users"]["admin"]["allowusers"] == ["ops"]
+    assert seen["new"] == "PasswordAuthentication no\n"
+    assert seen["dropins"] == ["00-first.conf", "00-hardening.conf", "50-cloud-init.conf"]
+    assert str(etc) not in seen["main"].split("Include ")[1], "the copy must include the copied drop-ins"
+    assert "# Subsystem sftp" in seen["main"]
+    # the live files are untouched
+    assert (etc / "sshd_config").read_text().endswith("Subsystem sftp /usr/lib/sftp\n")
+    assert not (etc / "sshd_config.d" / "00-hardening.conf").exists()
+
+
+def test_invalid_candidate_says_why(run_module, fake_host, monkeypatch):
+    args, _etc, _calls = fake_host
+    original = basic.AnsibleModule.run_command
+
+    def sshd(self, cmd, **kwargs):
+        if cmd[1] == "-t":
+            return 255, "", "Bad configuration option: Nonsense\n"
+        return original(self, cmd, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", sshd)
+    _failed, result = run_module(ssh_facts.main, dict(args, candidate="Nonsense yes\n"))
+    assert result["candidate"] == {"valid": False, "error": "Bad configuration option: Nonsense", "users": {}}
+
+
+def test_ssh_connection_found_in_an_ancestor_after_sudo(monkeypatch, tmp_path):
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    files = {"/proc/50/environ": b"HOME=/root\0", "/proc/50/status": "Name:\tsudo\nPPid:\t40\n",
+             "/proc/40/environ": b"USER=admin\0SSH_CONNECTION=10.0.0.3 5555 10.0.0.1 22\0",
+             "/proc/40/status": "Name:\tbash\nPPid:\t1\n"}
+    import builtins
+    import io
+    real_open = builtins.open
+
+    def fake_open(path, mode="r", *a, **k):
+        if path in files:
+            data = files[path]
+            return io.BytesIO(data) if "b" in mode else io.StringIO(data)
+        return real_open(path, mode, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    found = gather_ssh.ssh_connection(pid=50)
+    assert found == {"address": "10.0.0.3", "port": 5555, "server_address": "10.0.0.1", "server_port": 22}

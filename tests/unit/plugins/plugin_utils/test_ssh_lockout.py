@@ -69,7 +69,7 @@ def test_allow_users_must_admit_the_account():
     problems = lockout_problems({"admin": user(ED25519)}, ["admin"], policy)
     assert len(problems) == 1 and "ssh_allow_users" in problems[0]
     assert lockout_problems({"ops1": user(ED25519)}, ["ops1"], policy) == []
-    assert lockout_problems({"backup": user(ED25519)}, ["backup"], policy) == []
+    assert lockout_problems({"backup": user(ED25519)}, ["backup"], policy) == []  # host part: a note, see test_ssh_lockout_path
 
 
 def test_allow_groups_must_admit_the_account():
