@@ -39,7 +39,7 @@ if pid == 0:
     os.execvp(argv[0], argv)
 out, stage, deadline = b"", 0, time.time() + 40
 while time.time() < deadline and stage < 3:
-    ready, _, _ = select.select([fd], [], [], 1.5)
+    ready = select.select([fd], [], [], 1.5)[0]
     if not ready:
         if stage == 1:
             os.write(fd, b"echo SHELL-UID-$(id -u)\n")

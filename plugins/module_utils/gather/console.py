@@ -90,7 +90,7 @@ def sulogin_forced(default_environment, environment, unset_environment):
     env = env_assignments(default_environment)
     env.update(env_assignments(environment))
     for item in (unset_environment or "").split():
-        name, _, val = item.strip('"').partition("=")
+        name, val = item.strip('"').partition("=")[::2]
         if name in env and (not val or env[name] == val):
             del env[name]
     return env.get("SYSTEMD_SULOGIN_FORCE", "").strip().lower() in _SYSTEMD_TRUE

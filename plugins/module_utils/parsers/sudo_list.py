@@ -45,4 +45,3 @@ def sudo_root_access(text):
         # The last rule for ALL as root wins (tags default to PASSWD).
         allowed, nopasswd = True, "NOPASSWD" in tags
     return {"allowed": allowed, "nopasswd": nopasswd, "rules": rules}
-

@@ -23,8 +23,8 @@ def test_nopasswd_last_keeps_become_working():
 
 
 def test_tags_and_runas():
-    assert access(HEAD + "    (root) SETENV: NOPASSWD: ALL\n") == {"allowed": True, "nopasswd": True,
-                                                                     "rules": ["(root) SETENV: NOPASSWD: ALL"]}
+    expected = {"allowed": True, "nopasswd": True, "rules": ["(root) SETENV: NOPASSWD: ALL"]}
+    assert access(HEAD + "    (root) SETENV: NOPASSWD: ALL\n") == expected
     # Commands other than ALL, or another runas user, do not make root.
     assert access(HEAD + "    (root) NOPASSWD: /usr/bin/apt, /usr/bin/systemctl\n")["allowed"] is False
     assert access(HEAD + "    (postgres) NOPASSWD: ALL\n")["allowed"] is False
