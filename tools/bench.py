@@ -70,8 +70,11 @@ def inventory(names, group, directory):
     # Named after the hosts: two inventories of one host each (ours, the peer's) must not share a file.
     path = os.path.join(directory, "inventory-%s-%d-%s.json" % (group, len(names), names[0]))
     with open(path, "w") as handle:
+        # docker exec is a way in that hardening sshd cannot close: the ssh role's lockout
+        # check, which refuses a play that protects no ssh account, may only warn here.
         json.dump({"all": {"vars": {"ansible_connection": "community.docker.docker",
-                                    "ansible_python_interpreter": "/usr/bin/python3"},
+                                    "ansible_python_interpreter": "/usr/bin/python3",
+                                    "ssh_lockout_check_override": True},
                            "children": {group: {"hosts": dict((n, None) for n in names)}}}}, handle)
     return path
 

@@ -55,8 +55,11 @@ def environment():
 
 
 def write_inventory():
+    # docker exec is a way in that hardening sshd cannot close: the ssh role's lockout
+    # check, which refuses a play that protects no ssh account, may only warn here.
     inventory = {"all": {"vars": {"ansible_connection": "community.docker.docker",
-                                  "ansible_python_interpreter": "/usr/bin/python3"},
+                                  "ansible_python_interpreter": "/usr/bin/python3",
+                                  "ssh_lockout_check_override": True},
                          "children": {}}}
     for name, spec in HOSTS.items():
         group = inventory["all"]["children"].setdefault(spec["group"], {"hosts": {}})
