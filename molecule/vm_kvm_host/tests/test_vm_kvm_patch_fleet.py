@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -45,8 +46,15 @@ def boot_id(host):
     return host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
 
 
-def serial(host):
-    return sudo(host, "cat %s" % SERIAL_LOG)
+def serial(host, ready=0):
+    """The guest's serial log; with ready=N, wait (up to 120 s) until it booted N times:
+    a guest the play just started prints its line a moment after virsh returns."""
+    deadline = time.time() + 120
+    while True:
+        text = sudo(host, "cat %s" % SERIAL_LOG)
+        if text.count(READY) >= ready or time.time() > deadline:
+            return text
+        time.sleep(3)
 
 
 def patch_fleet():
@@ -77,7 +85,7 @@ def test_fleet_play_refuses_to_reboot_while_a_guest_does_not_shut_down(host):
     assert sudo(host, "virsh domstate fwguest") == "running"
     assert sudo(host, "pgrep -u libvirt-qemu -f -- '-name guest=fwguest,'") == fw_pid
     # The guest that did go down saw the power button and was started again.
-    log = serial(host)
+    log = serial(host, ready=2)
     assert log.count(BUTTON) == 1, log
     assert log.count(READY) == 2, log
     assert sudo(host, "virsh domstate acpiguest") == "running"
@@ -92,7 +100,7 @@ def test_fleet_play_shuts_guests_down_through_acpi_reboots_and_they_run_again(ho
     assert rc == 0, output[-4000:]
     assert boot_id(host) != before, "the host did not reboot"
     assert not host.file("/run/reboot-required").exists
-    log = serial(host)
+    log = serial(host, ready=3)
     assert log.count(BUTTON) == 2, log
     # Booted three times: by prepare, after the refusal, and by libvirt's autostart after
     # the host's reboot.
