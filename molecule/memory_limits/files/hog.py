@@ -9,6 +9,11 @@ never asks for more than LIMIT_MIB, so the machine running the test is never at 
 After every step it atomically rewrites PROGRESS_FILE (JSON): how far it got, which
 cgroups it runs in and as which user, so a test can read the result even when the
 kernel's OOM killer ends the process.
+
+The cgroup that limits its memory is under the key "memory" on every host: the
+memory controller's path on cgroup v1 and hybrid hosts, the unified path on cgroup
+v2 (where /proc/self/cgroup has only the line "0::PATH"). Its oom_score_adj is the
+live score the kernel would weigh it by (a login inheriting sshd's shield shows here).
 """
 
 from __future__ import annotations
@@ -22,13 +27,26 @@ STEP_MIB = 4
 DELAY = 0.08
 
 
-def cgroups():
+def cgroups(text=None):
+    """{controllers: path} of /proc/self/cgroup, with "memory" always set when known."""
+    if text is None:
+        with open("/proc/self/cgroup") as handle:
+            text = handle.read()
     found = {}
-    with open("/proc/self/cgroup") as handle:
-        for line in handle:
-            _num, controllers, path = line.rstrip("\n").split(":", 2)
-            found[controllers or "unified"] = path
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        _num, controllers, path = line.split(":", 2)
+        for controller in (controllers or "unified").split(","):
+            found[controller] = path
+    if "memory" not in found and "unified" in found:
+        found["memory"] = found["unified"]  # cgroup v2: one hierarchy holds every controller
     return found
+
+
+def oom_score_adj():
+    with open("/proc/self/oom_score_adj") as handle:
+        return int(handle.read().strip())
 
 
 def report(path, state):
@@ -40,7 +58,8 @@ def report(path, state):
 
 def main():
     limit_mib, progress = int(sys.argv[1]), sys.argv[2]
-    state = {"pid": os.getpid(), "uid": os.getuid(), "cgroups": cgroups(), "mib": 0, "done": False}
+    state = {"pid": os.getpid(), "uid": os.getuid(), "cgroups": cgroups(),
+             "oom_score_adj": oom_score_adj(), "mib": 0, "done": False}
     report(progress, state)
     chunks = []
     while state["mib"] < limit_mib:
