@@ -1,7 +1,7 @@
 # Copyright (c) 2026 startsecure engineers; GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A bounded memory leak: the attack the memory_limits role contains.
 
-Usage: hog.py LIMIT_MIB PROGRESS_FILE
+Usage: hog.py LIMIT_MIB PROGRESS_FILE [STEP_MIB]
 
 Allocates 4 MiB every 80 ms and keeps it, touching every page (bytes filled with
 b'x', not a lazily zeroed buffer), until it holds LIMIT_MIB, then reports done. It
@@ -58,13 +58,14 @@ def report(path, state):
 
 def main():
     limit_mib, progress = int(sys.argv[1]), sys.argv[2]
+    step = int(sys.argv[3]) if len(sys.argv) > 3 else STEP_MIB
     state = {"pid": os.getpid(), "uid": os.getuid(), "cgroups": cgroups(),
              "oom_score_adj": oom_score_adj(), "mib": 0, "done": False}
     report(progress, state)
     chunks = []
     while state["mib"] < limit_mib:
-        chunks.append(b"x" * (STEP_MIB * 1024 * 1024))
-        state["mib"] += STEP_MIB
+        chunks.append(b"x" * (step * 1024 * 1024))
+        state["mib"] += step
         report(progress, state)
         time.sleep(DELAY)
     state["done"] = True
