@@ -75,7 +75,9 @@ def budget_problems(total, reserve, ceilings, top_level=None, allow_overcommit=F
         limit although each stayed within its own.
     """
     problems = []
-    human = lambda num: format_size(num, exact=False)  # noqa: E731
+
+    def human(num):
+        return format_size(num, exact=False)
     for unit, value in sorted(ceilings.items()):
         if value is None:
             continue
