@@ -130,6 +130,8 @@ molecule-vm: venv vm-tools images collection-link ## Every VM scenario, two at a
 # VM_GUEST_PLATFORM=` converges both releases.
 VM_GUEST_PLATFORM ?= vm-guest-debian13
 __vm_platform_vm_guest = $(if $(VM_GUEST_PLATFORM),--platform-name $(VM_GUEST_PLATFORM))
+VM_MEMORY_PLATFORM ?=
+__vm_platform_vm_memory = $(if $(VM_MEMORY_PLATFORM),--platform-name $(VM_MEMORY_PLATFORM))
 
 $(addprefix molecule-,$(VM_SCENARIOS) $(VM_ON_DEMAND)): molecule-%: venv vm-tools images collection-link
 	@start=$$(date +%s); $(BIN)/molecule test -s $* $(__vm_platform_$*) && \

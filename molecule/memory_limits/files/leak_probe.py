@@ -4,7 +4,8 @@
 Usage: leak_probe.py PROGRESS_FILE -- COMMAND...
 
 Starts COMMAND (a leak: a service start or a systemd-run) and, while it runs, reads
-the SSH banner from 127.0.0.1:22 every 0.4 s with a 3 s timeout. Afterwards prints
+the SSH banner from 127.0.0.1:22 every 0.4 s with a 3 s timeout (LEAK_PROBE_CONNECT_TIMEOUT
+seconds when set). Afterwards prints
 JSON: the command's exit code and output, the hog's last progress (how many MiB it
 held, whether it finished, its cgroups), and the banner reads taken while the leak
 still ran (ok and failed, with the failures' reasons). Bounded in time: the command
@@ -23,11 +24,12 @@ import time
 
 INTERVAL = float(os.environ.get("LEAK_PROBE_INTERVAL", "0.4"))
 TIMEOUT = float(os.environ.get("LEAK_PROBE_TIMEOUT", "120"))
+CONNECT_TIMEOUT = float(os.environ.get("LEAK_PROBE_CONNECT_TIMEOUT", "3"))
 
 
 def banner():
     try:
-        with socket.create_connection(("127.0.0.1", 22), timeout=3) as sock:
+        with socket.create_connection(("127.0.0.1", 22), timeout=CONNECT_TIMEOUT) as sock:
             data = sock.recv(256)
         if data.startswith(b"SSH-"):
             return True, data.decode("ascii", "replace").strip()
