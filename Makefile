@@ -13,7 +13,10 @@ SANITY_DIR := $(or $(TMPDIR),/tmp)/startsecure-sanity-$(shell printf %s "$(CURDI
 SCENARIOS  ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 # Two tiers: systemd containers (fast, every role, check mode and idempotence) and
 # real-kernel VMs under QEMU emulation (vm_*: cgroup v2, AppArmor, GRUB, reboots).
-VM_SCENARIOS        := $(filter vm_%,$(SCENARIOS))
+# vm_memory (leaks until the kernel kills them, on one VM) runs only on demand:
+# `make molecule-vm_memory`; whether it joins `make test` is decided by its runtime.
+VM_ON_DEMAND        := vm_memory
+VM_SCENARIOS        := $(filter-out $(VM_ON_DEMAND),$(filter vm_%,$(SCENARIOS)))
 CONTAINER_SCENARIOS := $(filter-out vm_%,$(SCENARIOS))
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export ANSIBLE_FORCE_COLOR := 0
@@ -127,8 +130,10 @@ molecule-vm: venv vm-tools images collection-link ## Every VM scenario, two at a
 # VM_GUEST_PLATFORM=` converges both releases.
 VM_GUEST_PLATFORM ?= vm-guest-debian13
 __vm_platform_vm_guest = $(if $(VM_GUEST_PLATFORM),--platform-name $(VM_GUEST_PLATFORM))
+VM_MEMORY_PLATFORM ?=
+__vm_platform_vm_memory = $(if $(VM_MEMORY_PLATFORM),--platform-name $(VM_MEMORY_PLATFORM))
 
-$(addprefix molecule-,$(VM_SCENARIOS)): molecule-%: venv vm-tools images collection-link
+$(addprefix molecule-,$(VM_SCENARIOS) $(VM_ON_DEMAND)): molecule-%: venv vm-tools images collection-link
 	@start=$$(date +%s); $(BIN)/molecule test -s $* $(__vm_platform_$*) && \
 	  echo "molecule-$*: passed in $$(( $$(date +%s) - start )) s"
 

@@ -57,9 +57,11 @@ def environment():
 def write_inventory():
     # docker exec is a way in that hardening sshd cannot close: the ssh role's lockout
     # check, which refuses a play that protects no ssh account, may only warn here.
+    # The test images lack libpam-systemd: memory_limits may install it (else it refuses).
     inventory = {"all": {"vars": {"ansible_connection": "community.docker.docker",
                                   "ansible_python_interpreter": "/usr/bin/python3",
-                                  "ssh_lockout_check_override": True},
+                                  "ssh_lockout_check_override": True,
+                                  "memory_limits_install_pam_systemd": True},
                          "children": {}}}
     for name, spec in HOSTS.items():
         group = inventory["all"]["children"].setdefault(spec["group"], {"hosts": {}})

@@ -24,7 +24,15 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 echo "ensure-docker: starting dockerd (log: $LOG)"
-setsid dockerd >"$LOG" 2>&1 < /dev/null &
+# The engine outlives this script: it must not inherit the caller's other descriptors
+# (a `flock` held around `make` would otherwise stay held by dockerd for good).
+(
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid dockerd >"$LOG" 2>&1 < /dev/null
+) &
 for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then
         echo "ensure-docker: engine up ($(docker version -f '{{.Server.Version}}' 2>/dev/null))"

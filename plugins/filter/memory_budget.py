@@ -7,7 +7,8 @@ from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.memo
     BudgetError, plan_memory_limits)
 
 _KEYS = ("reserve", "slices", "services", "user", "protected_services", "os_protected_services",
-         "protected_oom_score_adjust", "protect_system_slice", "allow_overcommit")
+         "protected_oom_score_adjust", "protect_system_slice", "allow_overcommit", "oom_score_exempt", "sysctl",
+         "runtime_directory_size", "guest_hard_limits")
 
 
 def memory_budget(config, total, cgroup_version):

@@ -4,27 +4,32 @@
 Usage: leak_probe.py PROGRESS_FILE -- COMMAND...
 
 Starts COMMAND (a leak: a service start or a systemd-run) and, while it runs, reads
-the SSH banner from 127.0.0.1:22 every 0.4 s with a 3 s timeout. Afterwards prints
+the SSH banner from 127.0.0.1:22 every 0.4 s with a 3 s timeout (LEAK_PROBE_CONNECT_TIMEOUT
+seconds when set). Afterwards prints
 JSON: the command's exit code and output, the hog's last progress (how many MiB it
 held, whether it finished, its cgroups), and the banner reads taken while the leak
 still ran (ok and failed, with the failures' reasons). Bounded in time: the command
-is killed after 120 s. Traffic goes to 127.0.0.1 only.
+is killed after 120 s (LEAK_PROBE_TIMEOUT seconds when set; LEAK_PROBE_INTERVAL sets
+the probe interval). Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
 
-INTERVAL = 0.4
+INTERVAL = float(os.environ.get("LEAK_PROBE_INTERVAL", "0.4"))
+TIMEOUT = float(os.environ.get("LEAK_PROBE_TIMEOUT", "120"))
+CONNECT_TIMEOUT = float(os.environ.get("LEAK_PROBE_CONNECT_TIMEOUT", "3"))
 
 
 def banner():
     try:
-        with socket.create_connection(("127.0.0.1", 22), timeout=3) as sock:
+        with socket.create_connection(("127.0.0.1", 22), timeout=CONNECT_TIMEOUT) as sock:
             data = sock.recv(256)
         if data.startswith(b"SSH-"):
             return True, data.decode("ascii", "replace").strip()
@@ -39,7 +44,7 @@ def main():
     started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok, failed, last = 0, [], ""
-    while proc.poll() is None and time.monotonic() - started < 120:
+    while proc.poll() is None and time.monotonic() - started < TIMEOUT:
         good, text = banner()
         if proc.poll() is not None:
             break  # only reads taken while the leak still ran count

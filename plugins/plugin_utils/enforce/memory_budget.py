@@ -11,6 +11,10 @@ The threat it answers: one leaking workload (a guest, a user, a service) takes a
 host's memory and the host's own services (sshd, journald, the hypervisor daemons) die
 with it. The host reserve is memory no limited class may take, so every limit must
 leave the reserve free.
+
+``budget_problems()`` is that rule on its own, shared by the role (through the
+memory_budget filter) and the audit (controls/memory.py, MEM-006 and MEM-010), so the
+two can never judge the same limits differently.
 """
 
 from __future__ import annotations
@@ -21,6 +25,18 @@ from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.size
 DROPIN_NAME = "50-startsecure-memory-limits.conf"
 PROTECT_DROPIN_NAME = "50-startsecure-memory-protect.conf"
 UNIT_DIR = "/etc/systemd/system"
+SYSCTL_PATH = "/etc/sysctl.d/50-startsecure-memory.conf"
+LOGIND_PATH = "/etc/systemd/logind.conf.d/50-startsecure-memory.conf"
+# vm.* settings this role may write, and the values each accepts
+SYSCTL_CHOICES = {
+    # 0 heuristic (the kernel default), 1 always, 2 strict accounting (QEMU and many
+    # runtimes reserve far more than they use: strict accounting refuses guests)
+    "vm.overcommit_memory": (0, 1, 2),
+    # the percentage of RAM strict accounting (overcommit_memory 2) may commit
+    "vm.overcommit_ratio": tuple(range(0, 101)),
+    # 0: the OOM killer kills the leak; 1/2: the kernel panics and takes every guest with it
+    "vm.panic_on_oom": (0, 1, 2),
+}
 
 # role key -> (systemd directive, needs cgroup v2, zero allowed, why it is v2-only)
 _MEMORY_KEYS = {
@@ -39,9 +55,62 @@ _V2_REASON = {
 _SLICE_KEYS = set(_MEMORY_KEYS) | {"tasks_max"}
 _SERVICE_KEYS = _SLICE_KEYS | {"allow_missing"}
 _USER_KEYS = set(_SLICE_KEYS)
-# system.slice holds the services that must survive: it is protected, never capped.
-_SYSTEM_SLICE_FORBIDDEN = ("memory_max", "memory_high", "memory_swap_max", "tasks_max")
 OOM_SCORE_RANGE = (-1000, 1000)
+_SWAP_DEFAULT_NOTE = ("MemorySwapMax=0: a capped leak is killed at its limit instead of moving to swap "
+                      "(set memory_swap_max to allow swap)")
+
+
+def budget_problems(total, reserve, ceilings, top_level=None, allow_overcommit=False,
+                    guest_hard_limits=None, machine_slice="machine.slice"):
+    """The one budget rule of the role and the audit; returns [(unit, message)].
+
+    total: the host's memory in bytes; reserve: the host reserve in bytes.
+    ceilings: {unit: bytes} of every capped unit (MemoryMax/MemoryHigh).
+    top_level: the units (slices directly under -.slice) whose ceilings must fit
+        together with the reserve; system.slice is not one of them: it holds the
+        reserve (MemoryLow) and the host's own services, its ceiling only stops a
+        leak among them, so it must be larger than the reserve.
+    guest_hard_limits: {guest: bytes}, the per-guest hard limits (kvm_host); their sum
+        must fit in machine.slice's ceiling, or the kernel kills a guest at the slice's
+        limit although each stayed within its own.
+    """
+    problems = []
+
+    def human(num):
+        return format_size(num, exact=False)
+    for unit, value in sorted(ceilings.items()):
+        if value is None:
+            continue
+        if unit == "system.slice":
+            if value <= reserve:
+                problems.append((unit, "%s is not larger than the host reserve memory_limits_reserve (%s) that "
+                                       "system.slice must hold for the host's own services"
+                                 % (human(value), human(reserve))))
+            elif value > total:
+                problems.append((unit, "%s is more than the host's memory (%s)" % (human(value), human(total))))
+        elif value + reserve > total:
+            problems.append((unit, "%s plus the host reserve memory_limits_reserve (%s) is more than the host's "
+                                   "memory (%s)" % (human(value), human(reserve), human(total))))
+    limited = dict((u, ceilings.get(u)) for u in (top_level or []) if ceilings.get(u) and u != "system.slice")
+    if not allow_overcommit and len(limited) > 1 and sum(limited.values()) + reserve > total:
+        problems.append((None, "the top-level slices together may take %s (%s) and with the reserve "
+                               "memory_limits_reserve (%s) that is more than the host's memory (%s); lower them "
+                               "or set memory_limits_allow_overcommit: true"
+                         % (human(sum(limited.values())),
+                            ", ".join("%s %s" % (k, human(v)) for k, v in sorted(limited.items())),
+                            human(reserve), human(total))))
+    if guest_hard_limits:
+        guests = sum(guest_hard_limits.values())
+        machine = ceilings.get(machine_slice)
+        if machine is None:
+            problems.append((machine_slice, "the guests' hard limits add up to %s but %s has no ceiling"
+                             % (human(guests), machine_slice)))
+        elif guests > machine:
+            problems.append((machine_slice, "the guests' hard limits add up to %s (%d guests), more than %s's "
+                                            "ceiling %s: the kernel would kill a guest at the slice's limit "
+                                            "although each stays within its own"
+                             % (human(guests), len(guest_hard_limits), machine_slice, human(machine))))
+    return problems
 
 
 class BudgetError(ValueError):
@@ -89,6 +158,7 @@ class _Planner:
         self.cgroup_version = cgroup_version
         self.errors = []
         self.not_applied = []
+        self.ceilings = []
 
     def size(self, value, name, allow_zero=False):
         try:
@@ -114,11 +184,8 @@ class _Planner:
             if value is None:
                 continue
             sizes[key] = value
-            if key != "memory_swap_max" and value + self.reserve > self.total and key in ("memory_max", "memory_high"):
-                self.errors.append(
-                    "%s: %s plus the host reserve memory_limits_reserve (%s) is more than the host's memory (%s)"
-                    % (var, format_size(value, exact=False), format_size(self.reserve, exact=False),
-                       format_size(self.total, exact=False)))
+            if key in ("memory_max", "memory_high"):
+                self.ceilings.append((unit, var, value))
             if v2_only and not self.v2:
                 skipped.append("%s=%s not applied: %s (this host runs cgroup %s)" % (
                     directive, format_size(value), _V2_REASON[directive], self.cgroup_version))
@@ -126,6 +193,10 @@ class _Planner:
                 continue
             settings[directive] = format_size(value)
             runtime[directive] = format_size(value)
+        if self.v2 and "memory_max" in sizes and "memory_swap_max" not in entry:
+            # every capped unit gets a swap limit on v2: a leak must not fill swap first
+            settings["MemorySwapMax"] = runtime["MemorySwapMax"] = "0"
+            skipped.append(_SWAP_DEFAULT_NOTE)
         if "memory_max" in sizes and "memory_high" in sizes and sizes["memory_high"] > sizes["memory_max"]:
             self.errors.append("%s.memory_high (%s) is above %s.memory_max (%s): the throttle would never act"
                                % (name, format_size(sizes["memory_high"], exact=False), name,
@@ -146,22 +217,31 @@ class _Planner:
 
 def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=None, user=None,
                        protected_services=None, os_protected_services=None, protected_oom_score_adjust=-500,
-                       protect_system_slice=True, allow_overcommit=False):
+                       protect_system_slice=True, allow_overcommit=False, oom_score_exempt=None,
+                       sysctl=None, runtime_directory_size=None, guest_hard_limits=None):
     """Check the budget and return the drop-ins to write.
 
     total: the host's physical memory in bytes.
     cgroup_version: "v2", or "v1" (also for hybrid hosts, whose memory controller is v1).
     reserve: memory_limits_reserve, memory no limited class may take.
     slices: memory_limits_slices, {slice: {memory_max, memory_high, memory_swap_max,
-        memory_low, memory_min, tasks_max}}.
+        memory_low, memory_min, tasks_max}}; system.slice may be capped too (its ceiling
+        must be larger than the reserve it holds).
     services: memory_limits_services, the same keys plus allow_missing.
     user: memory_limits_per_user, limits for every login user's user-UID.slice.
     protected_services: memory_limits_protected_services, services kept alive by
         OOMScoreAdjust (and MemoryLow on cgroup v2).
     os_protected_services: the distribution's essential services, protected the same
         way when memory_limits_protect_os_services is true.
+    oom_score_exempt: protected services that set their own OOM score and must not get
+        OOMScoreAdjust (sshd: it sets its listener to -1000 itself and gives every
+        session the score it was started with, so OOMScoreAdjust would shield sessions).
+    sysctl: memory_limits_sysctl, {vm.overcommit_memory, vm.overcommit_ratio, vm.panic_on_oom}.
+    runtime_directory_size: memory_limits_runtime_directory_size, logind's tmpfs size of
+        each user's /run/user/UID (a size or a percentage), or None to leave it.
+    guest_hard_limits: memory_limits_guest_hard_limits, {guest: size}; their sum must fit
+        machine.slice's ceiling.
     """
-    errors = []
     if isinstance(total, bool) or not isinstance(total, int) or total <= 0:
         raise BudgetError(["the host's memory must be a positive number of bytes, got %r" % (total,)])
     if cgroup_version not in ("v1", "v2"):
@@ -177,28 +257,23 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         adj = 0
 
     dropins = []
-    top_level = {}
+    top_level = []
+    system_entry = (slices or {}).get("system.slice")
     for name, entry in sorted((slices or {}).items()):
         var = "memory_limits_slices[%r]" % name
         if not isinstance(name, str) or not name.endswith(".slice") or "/" in name:
             planner.errors.append("%s: a slice name must end in .slice" % var)
             continue
-        if name == "system.slice":
-            capped = sorted(k for k in _SYSTEM_SLICE_FORBIDDEN if isinstance(entry, dict) and k in entry)
-            if capped:
-                planner.errors.append("%s: system.slice holds the services that must survive; it is protected, "
-                                      "not capped (%s): limit single services with memory_limits_services"
-                                      % (var, ", ".join(capped)))
-                continue
         result = planner.limits(entry, var, _SLICE_KEYS, name)
         if result is None:
             continue
         settings, runtime, sizes, skipped = result
-        if "-" not in name[:-len(".slice")] and name != "system.slice":
-            top_level[name] = sizes.get("memory_max", sizes.get("memory_high"))
+        if "-" not in name[:-len(".slice")]:
+            top_level.append(name)
         dropins.append(_dropin(name, "slices", settings, runtime, var, skipped))
 
-    if protect_system_slice and planner.reserve and not (slices or {}).get("system.slice"):
+    system_protected = isinstance(system_entry, dict) and any(k in system_entry for k in ("memory_low", "memory_min"))
+    if protect_system_slice and planner.reserve and not system_protected:
         if planner.v2:
             value = format_size(planner.reserve)
             dropins.append(_dropin("system.slice", "protect", {"MemoryAccounting": "yes", "MemoryLow": value},
@@ -208,16 +283,6 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
                 "system.slice: MemoryLow=%s (the host reserve) not applied: %s (this host runs cgroup %s); "
                 "the reserve is kept by the limits on the other slices"
                 % (format_size(planner.reserve), _V2_REASON["MemoryLow"], cgroup_version))
-
-    limited = [value for value in top_level.values() if value]
-    if not allow_overcommit and len(limited) > 1 and sum(limited) + planner.reserve > total:
-        planner.errors.append(
-            "memory_limits_slices: the top-level slices together may take %s (%s) and with the reserve "
-            "memory_limits_reserve (%s) that is more than the host's memory (%s); lower them or set "
-            "memory_limits_allow_overcommit: true"
-            % (format_size(sum(limited), exact=False),
-               ", ".join("%s %s" % (k, format_size(v, exact=False)) for k, v in sorted(top_level.items()) if v),
-               format_size(planner.reserve, exact=False), format_size(total, exact=False)))
 
     if user:
         result = planner.limits(user, "memory_limits_per_user", _USER_KEYS, "user-.slice")
@@ -243,7 +308,8 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
             must_exist.append({"unit": unit, "variable": var})
         dropins.append(_dropin(unit, "services", settings, runtime, var, skipped))
 
-    protected = []
+    exempt = set(_unit_name(n, ".service") for n in (oom_score_exempt or []) if isinstance(n, str) and n)
+    protected, oom_scored = [], []
     candidates = [(name, "memory_limits_protect_os_services") for name in os_protected_services or []]
     candidates += [(name, "memory_limits_protected_services[%d]" % index)
                    for index, name in enumerate(protected_services or [])]
@@ -255,7 +321,13 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         if unit in protected:
             continue
         protected.append(unit)
-        settings, runtime, skipped = {"OOMScoreAdjust": adj}, {}, []
+        settings, runtime, skipped = {}, {}, []
+        if unit in exempt:
+            skipped.append("No OOMScoreAdjust: %s sets its own listener to -1000 and gives each session the score it "
+                           "was started with; an OOMScoreAdjust here would shield every login's processes" % unit)
+        else:
+            settings["OOMScoreAdjust"] = adj
+            oom_scored.append(unit)
         if planner.reserve:
             if planner.v2:
                 # on v2 the protected services share the reserve as memory.low
@@ -263,11 +335,38 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
             else:
                 skipped.append("MemoryLow=%s not applied: %s (this host runs cgroup %s)"
                                % (format_size(planner.reserve), _V2_REASON["MemoryLow"], cgroup_version))
+        # written even when empty: it replaces an older drop-in that gave sshd an OOMScoreAdjust
         dropins.append(_dropin(unit, "protect", settings, runtime, source, skipped))
 
-    errors.extend(planner.errors)
-    if errors:
-        raise BudgetError(errors)
+    sysctl_settings = _sysctl(planner, sysctl)
+    if sysctl_settings:
+        dropins.append(_file_entry("sysctl", "kernel", SYSCTL_PATH, sysctl_settings, "memory_limits_sysctl"))
+    if runtime_directory_size not in (None, ""):
+        size = planner.size(runtime_directory_size, "memory_limits_runtime_directory_size")
+        if size is not None:
+            dropins.append(_file_entry("logind", "sessions", LOGIND_PATH,
+                                       {"RuntimeDirectorySize": format_size(size)},
+                                       "memory_limits_runtime_directory_size"))
+
+    guests = {}
+    for name, value in sorted((guest_hard_limits or {}).items()):
+        size = planner.size(value, "memory_limits_guest_hard_limits[%r]" % (name,))
+        if size is not None:
+            guests[name] = size
+
+    ceilings, variables = {}, {}
+    for unit, var, value in planner.ceilings:
+        # the largest ceiling of a unit is the one that must fit (MemoryMax, where the kernel kills)
+        if unit not in ceilings or value > ceilings[unit]:
+            ceilings[unit] = value
+            variables[unit] = var
+    variables["machine.slice"] = variables.get("machine.slice", "memory_limits_guest_hard_limits")
+    for unit, message in budget_problems(total, planner.reserve, ceilings, top_level=top_level,
+                                         allow_overcommit=allow_overcommit, guest_hard_limits=guests):
+        planner.errors.append("%s: %s" % (variables[unit] if unit else "memory_limits_slices", message))
+
+    if planner.errors:
+        raise BudgetError(planner.errors)
     return {
         "total": total,
         "total_human": format_size(total, exact=False),
@@ -277,7 +376,49 @@ def plan_memory_limits(total, cgroup_version, reserve, slices=None, services=Non
         "dropins": dropins,
         "must_exist": must_exist,
         "protected_services": protected,
+        "oom_score_services": oom_scored,
         "not_applied": planner.not_applied,
+    }
+
+
+def _sysctl(planner, sysctl):
+    if not sysctl:
+        return {}
+    if not isinstance(sysctl, dict):
+        planner.errors.append("memory_limits_sysctl: expected a dictionary of vm.* settings, got %s"
+                              % type(sysctl).__name__)
+        return {}
+    settings = {}
+    for key, value in sorted(sysctl.items()):
+        var = "memory_limits_sysctl[%r]" % (key,)
+        if key not in SYSCTL_CHOICES:
+            planner.errors.append("%s: not a setting this role manages (allowed: %s)"
+                                  % (var, ", ".join(sorted(SYSCTL_CHOICES))))
+            continue
+        number = value
+        if isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        if isinstance(number, bool) or not isinstance(number, int) or number not in SYSCTL_CHOICES[key]:
+            choices = SYSCTL_CHOICES[key]
+            planner.errors.append("%s: %r is not one of %s" % (
+                var, value, "0 to 100" if len(choices) > 10 else ", ".join(str(c) for c in choices)))
+            continue
+        settings[key] = number
+    return settings
+
+
+def _file_entry(kind, area, path, settings, variable):
+    return {
+        "unit": path,
+        "area": area,
+        "kind": kind,
+        "section": "Login" if kind == "logind" else None,
+        "directory": path.rsplit("/", 1)[0],
+        "path": path,
+        "settings": settings,
+        "runtime": {},
+        "variable": variable,
+        "not_applied": [],
     }
 
 

@@ -54,7 +54,7 @@ def test_waiver_and_its_expiry_through_the_filter():
     facts = _load("debian12-default.json")
     waivers = [{"id": cid, "hosts": ["guest1"], "reason": "lab", "expires": "2026-06-30"}
                for cid in ("SSH-001", "SSH-002", "SSH-012", "SSH-014", "PAT-001", "PAT-002", "PAT-003", "PAT-009",
-                           "MEM-002", "MEM-003", "MEM-006", "CON-002", "CON-003")]
+                           "MEM-002", "MEM-003", "MEM-006", "MEM-009", "CON-002", "CON-003")]
     out = audit_report(_hosts(facts), waivers=waivers, today="2026-06-01")
     assert [f["id"] for f in out["failing"]] == []
     later = audit_report(_hosts(facts), waivers=waivers, today="2026-07-01")

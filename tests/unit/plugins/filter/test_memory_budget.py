@@ -8,7 +8,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.startsecure.hardening.plugins.filter.memory_budget import FilterModule, memory_budget
 from ansible_collections.startsecure.hardening.plugins.plugin_utils.enforce.memory_budget import (
-    DROPIN_NAME, PROTECT_DROPIN_NAME, BudgetError, plan_memory_limits)
+    DROPIN_NAME, PROTECT_DROPIN_NAME, BudgetError, budget_problems, plan_memory_limits)
+from ansible_collections.startsecure.hardening.plugins.module_utils.parsers.sizes import format_size
 
 MIB, GIB = 1024 ** 2, 1024 ** 3
 RAM = 8 * GIB
@@ -49,7 +50,10 @@ def test_v2_plan_writes_every_setting():
     assert units["machine.slice"]["settings"] == {
         "MemoryAccounting": "yes", "MemoryHigh": "4608M", "MemoryMax": "5G", "MemorySwapMax": "0"}
     assert units["user.slice"]["settings"]["TasksMax"] == 4096
-    assert units["user-.slice"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "1G", "TasksMax": 512}
+    # a capped unit without its own swap limit gets MemorySwapMax=0 on v2, and says so
+    assert units["user-.slice"]["settings"] == {"MemoryAccounting": "yes", "MemoryMax": "1G", "MemorySwapMax": "0",
+                                                "TasksMax": 512}
+    assert any("MemorySwapMax=0" in line for line in units["user-.slice"]["not_applied"])
     assert units["user-.slice"]["path"] == "/etc/systemd/system/user-.slice.d/" + DROPIN_NAME
     assert units["nginx.service"]["section"] == "Service"
     assert units["nginx.service"]["settings"]["TasksMax"] == "10%"
@@ -137,7 +141,18 @@ def test_child_slices_do_not_count_twice():
     ({"services": {"app": {"memory_max": "7.5G"}}}, "memory_limits_services['app'].memory_max", "plus the host reserve"),
     ({"slices": {"machine.slice": {"memory_max": "1G", "memory_high": "2G"}}},
      "memory_limits_slices['machine.slice'].memory_high", "above"),
-    ({"slices": {"system.slice": {"memory_max": "1G"}}}, "memory_limits_slices['system.slice']", "protected, not capped"),
+    ({"slices": {"system.slice": {"memory_max": "1G"}}}, "memory_limits_slices['system.slice'].memory_max",
+     "not larger than the host reserve"),
+    ({"sysctl": {"vm.panic_on_oom": 3}}, "memory_limits_sysctl['vm.panic_on_oom']", "not one of 0, 1, 2"),
+    ({"sysctl": {"vm.overcommit_ratio": 101}}, "memory_limits_sysctl['vm.overcommit_ratio']", "0 to 100"),
+    ({"sysctl": {"vm.swappiness": 10}}, "memory_limits_sysctl['vm.swappiness']", "not a setting this role manages"),
+    ({"sysctl": {"vm.panic_on_oom": True}}, "memory_limits_sysctl['vm.panic_on_oom']", "not one of"),
+    ({"sysctl": "0"}, "memory_limits_sysctl", "expected a dictionary"),
+    ({"runtime_directory_size": "0"}, "memory_limits_runtime_directory_size", "greater than zero"),
+    ({"runtime_directory_size": "10 apples"}, "memory_limits_runtime_directory_size", "unknown size unit"),
+    ({"guest_hard_limits": {"web": "4G", "db": "2G"}}, "memory_limits_slices['machine.slice'].memory_max",
+     "the guests' hard limits add up to 6G"),
+    ({"guest_hard_limits": {"web": "-4G"}}, "memory_limits_guest_hard_limits['web']", "negative"),
     ({"slices": {"machine": {"memory_max": "1G"}}}, "memory_limits_slices['machine']", "must end in .slice"),
     ({"slices": {"user.slice": {"memory_maxx": "1G"}}}, "memory_limits_slices['user.slice']", "unknown key(s) memory_maxx"),
     ({"slices": {"user.slice": "1G"}}, "memory_limits_slices['user.slice']", "expected a dictionary"),
@@ -202,3 +217,55 @@ def test_module_utils_raises_budget_error_with_list():
     with pytest.raises(BudgetError) as exc:
         plan_memory_limits(RAM, "v2", reserve="9G", user={"memory_max": "0"})
     assert len(exc.value.errors) == 2
+
+
+def test_system_slice_gets_a_ceiling_above_the_reserve_and_keeps_its_protection():
+    config = good(slices=dict(good()["slices"], **{"system.slice": {"memory_max": "4G"}}))
+    units = [d for d in memory_budget(config, RAM, "v2")["dropins"] if d["unit"] == "system.slice"]
+    by_area = dict((d["area"], d["settings"]) for d in units)
+    assert by_area["slices"]["MemoryMax"] == "4G" and by_area["slices"]["MemorySwapMax"] == "0"
+    assert by_area["protect"]["MemoryLow"] == "1G"
+    # system.slice holds the reserve: it is not counted with machine.slice and user.slice
+    # (5G + 2G + 1G reserve = 8G fits; + 4G would not)
+    assert "together" not in str(config)
+
+
+def test_sshd_is_protected_without_an_oom_score_that_its_sessions_would_inherit():
+    plan = memory_budget(good(oom_score_exempt=["ssh.service"]), RAM, "v2")
+    ssh = by_unit(plan, "protect")["ssh.service"]
+    assert "OOMScoreAdjust" not in ssh["settings"]
+    assert ssh["settings"]["MemoryLow"] == "1G"
+    assert any("-1000" in line and "session" in line for line in ssh["not_applied"])
+    assert plan["oom_score_services"] == ["systemd-journald.service"]
+    assert by_unit(plan, "protect")["systemd-journald.service"]["settings"]["OOMScoreAdjust"] == -500
+    # on v1 nothing is left for sshd's drop-in but the explanation: it still gets one
+    v1 = by_unit(memory_budget(good(oom_score_exempt=["ssh"]), RAM, "v1"), "protect")
+    assert "OOMScoreAdjust" not in v1["ssh.service"]["settings"]
+
+
+def test_kernel_and_session_files_are_planned():
+    plan = memory_budget(good(sysctl={"vm.panic_on_oom": 0, "vm.overcommit_memory": "1"},
+                              runtime_directory_size="5%"), RAM, "v2")
+    entries = dict((d["kind"], d) for d in plan["dropins"])
+    assert entries["sysctl"]["path"] == "/etc/sysctl.d/50-startsecure-memory.conf"
+    assert entries["sysctl"]["settings"] == {"vm.overcommit_memory": 1, "vm.panic_on_oom": 0}
+    assert entries["sysctl"]["runtime"] == {}
+    assert entries["logind"]["settings"] == {"RuntimeDirectorySize": format_size(int(RAM * 0.05))}
+    assert entries["logind"]["area"] == "sessions"
+
+
+def test_guest_hard_limits_that_fit_machine_slice_are_accepted():
+    memory_budget(good(guest_hard_limits={"web": "3G", "db": "2G"}), RAM, "v2")
+
+
+def test_budget_rule_is_one_function_for_role_and_audit():
+    # the same numbers the audit reads from systemd (bytes) give the same verdict
+    problems = budget_problems(RAM, GIB, {"machine.slice": 5 * GIB, "user.slice": 3 * GIB},
+                               top_level=["machine.slice", "user.slice"])
+    assert problems and problems[0][0] is None and "together" in problems[0][1]
+    assert budget_problems(RAM, GIB, {"machine.slice": 5 * GIB, "user.slice": 2 * GIB},
+                           top_level=["machine.slice", "user.slice"]) == []
+    assert budget_problems(RAM, GIB, {"machine.slice": 5 * GIB, "user.slice": 3 * GIB},
+                           top_level=["machine.slice", "user.slice"], allow_overcommit=True) == []
+    assert budget_problems(RAM, GIB, {"system.slice": GIB // 2}, top_level=["system.slice"])[0][0] == "system.slice"
+    assert budget_problems(RAM, GIB, {}, guest_hard_limits={"a": GIB})[0][0] == "machine.slice"

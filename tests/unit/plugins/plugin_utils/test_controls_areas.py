@@ -77,7 +77,14 @@ HARDEN = {
                              "sources": [{"uri": "http://mirror.invalid/debian/", "suite": "bookworm"},
                                          {"uri": "http://mirror.invalid/debian-security/", "suite": "bookworm-security"}],
                              "release_origins": []},
-    "memory/units/ssh.service/OOMScoreAdjust": "-500",
+    # what is in effect: OpenSSH's own -1000 on the listener, a login at 0 in user.slice
+    "memory/sshd": {"pid": 512, "oom_score_adj": -1000,
+                    "sessions": [{"pid": 900, "cmdline": "sshd: admin [priv]", "oom_score_adj": 0,
+                                  "cgroup": "/user.slice/user-1000.slice/session-3.scope"},
+                                 {"pid": 901, "cmdline": "sshd: [accepted]", "oom_score_adj": 0,
+                                  "cgroup": "/system.slice/ssh.service"}]},
+    "memory/sysctl": {"vm.panic_on_oom": 0, "vm.overcommit_memory": 0, "vm.overcommit_ratio": 50},
+    "memory/units/system.slice/MemoryMax": str(12 * GIB),
     "memory/units/user.slice/MemoryMax": str(4 * GIB),
     "memory/units/user-1000.slice/MemoryMax": str(2 * GIB),
     "memory/units/machine.slice/MemoryMax": str(16 * GIB),
@@ -155,10 +162,16 @@ BREAK = {
     "PAT-008": {"patching/stale_processes": [{"pid": 42, "name": "sshd", "libraries": ["/usr/lib/libssl.so.3"]}]},
     "MEM-001": {"memory/units/user.slice/MemoryAccounting": "no"},
     "MEM-002": {"memory/units/user.slice/MemoryMax": "infinity"},
-    "MEM-003": {"memory/units/ssh.service/OOMScoreAdjust": "0"},
+    "MEM-003": {"memory/sshd/oom_score_adj": 0, "audit/container": ""},
     "MEM-004": {"memory/units/user-1000.slice/MemoryMax": "infinity"},
     "MEM-005": {"memory/units/machine.slice/MemoryMax": "infinity"},
     "MEM-006": lambda f: _set(f, "memory/units/machine.slice/MemoryMax", str(int(f["memory"]["mem_total"] * 0.98))),
+    "MEM-007": lambda f: f["memory"]["sshd"]["sessions"][0].update(oom_score_adj=-500),
+    "MEM-008": lambda f: f["memory"]["sshd"]["sessions"][0].update(cgroup="/system.slice/ssh.service"),
+    "MEM-009": {"memory/units/system.slice/MemoryMax": "infinity"},
+    "MEM-010": {"hypervisor": {"domains": [{"name": "g%d" % n, "memtune": {"hard_limit_kib": 6 * 1024 ** 2}}
+                                           for n in range(3)]}},
+    "MEM-011": {"memory/sysctl/vm.panic_on_oom": 1},
 }
 
 
@@ -191,8 +204,9 @@ def test_hardened_host_passes_everything_that_applies():
     findings = c.judge(CONTROLS, hardened())
     bad = [(f["id"], f["status"], f["evidence"]) for f in findings if f["status"] not in (c.PASS, c.NOT_APPLICABLE)]
     assert bad == []
-    # In a container only the bootloader control cannot apply.
-    assert [f["id"] for f in findings if f["status"] == c.NOT_APPLICABLE] == ["CON-012"]
+    # In a container only the bootloader control cannot apply, and without kvm_host's
+    # facts there are no guests' hard limits to add up.
+    assert [f["id"] for f in findings if f["status"] == c.NOT_APPLICABLE] == ["CON-012", "MEM-010"]
 
 
 @pytest.mark.parametrize("cid", sorted(BREAK))
@@ -227,6 +241,49 @@ def test_memory_guest_ceiling_not_applicable_without_libvirt():
     facts["memory"]["units"]["machine.slice"]["MemoryMax"] = "infinity"
     finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-005"][0]
     assert finding["status"] == c.NOT_APPLICABLE
+
+
+def test_guests_that_fit_machine_slice_pass_with_the_roles_budget_rule():
+    facts = hardened()
+    facts["hypervisor"] = {"domains": [{"name": "web", "memtune": {"hard_limit_kib": 8 * 1024 ** 2}},
+                                       {"name": "db", "memtune": {"hard_limit_kib": 8 * 1024 ** 2}},
+                                       {"name": "nolimit", "memtune": {}}]}
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-010"][0]
+    assert finding["status"] == c.PASS and "2 guests" in finding["evidence"], finding
+    facts["hypervisor"]["domains"][0]["memtune"]["hard_limit_kib"] = 8 * 1024 ** 2 + 1
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-010"][0]
+    assert finding["status"] == c.FAIL and "more than machine.slice" in finding["evidence"], finding
+
+
+def test_sshd_score_is_the_live_one_not_the_configured_one():
+    facts = hardened()
+    facts["memory"]["units"]["ssh.service"]["OOMScoreAdjust"] = "-500"
+    facts["memory"]["sshd"]["oom_score_adj"] = 0  # configured -500, but not in effect
+    facts["audit"]["container"] = ""
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-003"][0]
+    assert finding["status"] == c.FAIL and "oom_score_adj 0 in effect" in finding["evidence"], finding
+    # in a container the kernel refuses any lower score: stated, not failed
+    facts["audit"]["container"] = "docker"
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-003"][0]
+    assert finding["status"] == c.NOT_APPLICABLE and "CAP_SYS_RESOURCE" in finding["evidence"], finding
+
+
+def test_session_controls_do_not_apply_without_an_open_login():
+    facts = hardened()
+    facts["memory"]["sshd"]["sessions"] = [{"pid": 7, "cmdline": "sshd: unknown [priv]", "oom_score_adj": -500,
+                                            "cgroup": "/system.slice/ssh.service"}]
+    findings = dict((f["id"], f["status"]) for f in c.judge(CONTROLS, facts))
+    assert findings["MEM-007"] == findings["MEM-008"] == c.NOT_APPLICABLE
+
+
+def test_the_audit_reserve_is_the_one_the_role_put_in_effect():
+    facts = hardened()
+    total = facts["memory"]["mem_total"]
+    # user 4G + machine 16G fit with the default 10% reserve; with a 4G reserve in
+    # effect (system.slice MemoryLow, cgroup v2) they do not: the same rule as the role's
+    facts["memory"]["units"]["system.slice"]["MemoryLow"] = str(4 * GIB)
+    finding = [f for f in c.judge(CONTROLS, facts) if f["id"] == "MEM-006"][0]
+    assert finding["status"] == c.FAIL and "together" in finding["evidence"], (total, finding)
 
 
 def test_sudo_defaults_parser():
