@@ -435,7 +435,10 @@ def older_server(host):
     """
     saved = host.check_output("base64 -w0 %s" % DROPIN)
     match = "/etc/ssh/sshd_config.d/60-deploy-match.conf"
-    reload_cmd = "sshd -t && { ! systemctl -q is-active ssh.service || systemctl reload ssh.service; }"
+    # Debian 13 runs sshd from ssh.socket: each connection's instance may remove /run/sshd
+    # (RuntimeDirectory) that sshd -t and the unit's ExecReload need, so it is made first.
+    reload_cmd = ("mkdir -p -m 0755 /run/sshd && sshd -t && { ! systemctl -q is-active ssh.service || "
+                  "systemctl reload ssh.service || systemctl restart ssh.service; }")
     try:
         host.check_output(
             "sed -i -e '/^KexAlgorithms /s/$/,curve25519-sha256/' -e 's/^RequiredRSASize .*/RequiredRSASize 2048/' "
