@@ -508,7 +508,7 @@ def test_lockouts_on_the_real_path_are_refused_before_any_change(host):
         assert ssh(host, "rsaadmin", "-i", rsa_key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes").returncode == 0
     # put back (read from sshd, not by a failing login: Debian 13 would penalise the source)
     assert "authenticationmethods publickey" in host.check_output(
-        "sshd -T -C user=deploy,addr=127.0.0.1,host=localhost").splitlines()
+        "mkdir -p -m 0755 /run/sshd && sshd -T -C user=deploy,addr=127.0.0.1,host=localhost").splitlines()
 
 
 def test_the_check_finds_the_key_in_use_and_the_address_over_ssh(host):
