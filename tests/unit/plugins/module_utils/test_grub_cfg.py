@@ -32,21 +32,24 @@ password_pbkdf2 grubadmin grub.pbkdf2.sha512.100000.AB.CD
 export superusers
 ### END /etc/grub.d/01_startsecure_password ###
 """
-ENTRIES = """\
-menuentry 'Debian GNU/Linux' --class gnu-linux --class gnu --class os%(extra)s $menuentry_id_option 'gnulinux-simple-1234' {
-	load_video
-	linux	/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro quiet
-	initrd	/boot/initrd.img-6.1.0-28-amd64
-}
-submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-1234' {
-	menuentry 'Debian GNU/Linux, with Linux 6.1.0-28-amd64' --class gnu-linux --class gnu --class os%(extra)s $menuentry_id_option 'gnulinux-6.1.0-28-amd64-advanced-1234' {
-		linux	/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro quiet
-	}
-	menuentry 'Debian GNU/Linux, with Linux 6.1.0-28-amd64 (recovery mode)' --class gnu-linux --class gnu --class os $menuentry_id_option 'gnulinux-6.1.0-28-amd64-recovery-1234' {
-		linux	/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro single
-	}
-}
-"""
+ENTRIES = (
+    "menuentry 'Debian GNU/Linux' --class gnu-linux --class gnu --class os%(extra)s"
+    " $menuentry_id_option 'gnulinux-simple-1234' {\n"
+    "\tload_video\n"
+    "\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro quiet\n"
+    "\tinitrd\t/boot/initrd.img-6.1.0-28-amd64\n"
+    "}\n"
+    "submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-1234' {\n"
+    "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-28-amd64' --class gnu-linux --class gnu --class os%(extra)s"
+    " $menuentry_id_option 'gnulinux-6.1.0-28-amd64-advanced-1234' {\n"
+    "\t\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro quiet\n"
+    "\t}\n"
+    "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-28-amd64 (recovery mode)' --class gnu-linux --class gnu --class os"
+    " $menuentry_id_option 'gnulinux-6.1.0-28-amd64-recovery-1234' {\n"
+    "\t\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=1234 ro single\n"
+    "\t}\n"
+    "}\n"
+)
 
 
 def cfg(default="0", unrestricted=True, superusers=True):
