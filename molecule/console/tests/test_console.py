@@ -263,7 +263,7 @@ def _recap(host, result):
 
 GRUB_PASSWORD = "grub-test-pw"
 # The container stands in for a VM (see grub.yml for the two overridden facts).
-GRUB_VARS = {"__console_in_container": False, "__console_grub_mkconfig": "/bin/true",
+GRUB_VARS = {"__console_in_container": False, "__console_grub_mkconfig": "/usr/local/sbin/grub-mkconfig-standin",
              "grub_test_password": GRUB_PASSWORD}
 
 
@@ -296,6 +296,29 @@ def test_grub_rerun_with_same_password_keeps_the_hash(host):
     second = _play_once("grub-second", "grub.yml", GRUB_VARS)
     assert _recap(host, second) == (0, 0), second.stdout[-6000:]
     assert host.file("/etc/grub.d/01_startsecure_password").content_string == before
+
+
+def test_generated_grub_cfg_default_entry_boots_without_the_password(host):
+    # grub.yml's first run regenerated grub.cfg (stand-in grub-mkconfig fed by the role's
+    # files): its default entry carries --unrestricted, and the role's check passed on it
+    first = _play_once("grub-first", "grub.yml", GRUB_VARS)
+    assert _recap(host, first)[1] == 0, first.stdout[-6000:]
+    assert "the host still boots unattended" in first.stdout, first.stdout[-6000:]
+    generated = host.run("cat /boot/grub/grub.cfg").stdout
+    assert 'set superusers="grubadmin"' in generated
+    assert re.search(r"^menuentry 'Debian GNU/Linux' .*--unrestricted", generated, re.M), generated
+
+
+def test_restricted_default_entry_in_the_generated_grub_cfg_fails_clearly(host):
+    _play_once("grub-second", "grub.yml", GRUB_VARS)  # after both grub.yml runs
+    result = _play_once("grub-restricted", "grub_restricted.yml", GRUB_VARS)
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    outcome = json.loads(host.file("/tmp/startsecure-grub-restricted.json").content_string)
+    assert outcome["refused"] and "boots unattended" in outcome["task"], outcome
+    assert "the default entry '0' (menuentry 'Debian GNU/Linux') has no --unrestricted" in outcome["msg"], outcome
+    assert "password_pbkdf2" not in outcome["msg"] and "grub.pbkdf2" not in outcome["msg"], outcome
+    # and grub.cfg was put back
+    assert "--unrestricted" in host.run("cat /boot/grub/grub.cfg").stdout
 
 
 # ---- negative cases: wrong values, broken sudo drop-in --------------------------
@@ -393,3 +416,26 @@ def test_drop_in_that_takes_root_away_is_rolled_back_naming_the_account(host):
     assert "rolled back" in dave["msg"] and "dave could run every command as root" in dave["msg"], dave
     assert results["dave_unchanged"]
     assert "(ALL : ALL) ALL" in results["dave_list"], results["dave_list"]
+
+
+# ---- su: the play itself becomes root through su (su.yml) ------------------------
+def _su_play(host):
+    result = _play_once("su", "su.yml")
+    assert _recap(host, result)[1] == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return json.loads(host.file("/tmp/startsecure-su.json").content_string)
+
+
+def test_play_becoming_root_through_su_as_a_non_member_is_refused_before_any_change(host):
+    results = _su_play(host)
+    assert results["bob_id"] == "root", results  # the play really went through su
+    bob = results["bob"]
+    assert bob["refused"] and "Preflight" in bob["task"], bob
+    for words in ("refusing to change anything", "through su as 'bob'", "console_su_group 'wheel'"):
+        assert words in bob["msg"], bob["msg"]
+    assert results["bob_unchanged"], results
+
+
+def test_play_becoming_root_through_su_as_a_member_passes(host):
+    results = _su_play(host)
+    assert results["alice"]["passed"], results["alice"]
+    assert "group=wheel" in results["wheel_line"], results

@@ -7,6 +7,7 @@ Every test talks to the container's real sshd: over the port Docker published on
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -98,17 +99,19 @@ def sshd_state(host):
     }
 
 
-def run_role(host, *extra_vars, over_ssh=False):
+def run_role(host, *extra_vars, over_ssh=False, user="sshadmin", key=ADMIN_KEY, client_args=""):
     """Run the role again against this container with side variables.
 
-    By default through `docker exec` like Molecule; over_ssh connects as sshadmin
-    through the hardened sshd on 127.0.0.1, as an operator would.
+    By default through `docker exec` like Molecule; over_ssh connects as ``user`` with
+    ``key`` through the container's sshd on 127.0.0.1, as an operator would, with the
+    controller's ssh client given ``client_args`` (ssh -o options) on top.
     """
     if over_ssh:
         target = ["-i", "127.0.0.1,", "-e", json.dumps({
-            "ansible_port": published_port(host), "ansible_user": "sshadmin", "ansible_become": True,
-            "ansible_ssh_private_key_file": ADMIN_KEY,
-            "ansible_ssh_common_args": "-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"})]
+            "ansible_port": published_port(host), "ansible_user": user, "ansible_become": True,
+            "ansible_ssh_private_key_file": key,
+            "ansible_ssh_common_args": " ".join(filter(None, [
+                "-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null", client_args]))})]
     else:
         target = ["-i", "%s," % container(host), "-c", "community.docker.docker"]
     cmd = [os.path.join(BIN, "ansible-playbook")] + target + [
@@ -230,16 +233,21 @@ def test_host_keys_are_ed25519_and_rsa_of_3072_bits_or_more(host):
         assert found["ssh_host_rsa_key.pub"] == 4096
 
 
-def test_password_login_is_refused(host):
-    # The password is right (prepare.yml set it), so only the server can refuse it.
+def password_login(host, user):
+    """ssh with the password prepare.yml set (sshpw, deploy), keys switched off."""
     askpass = os.path.join(EPHEMERAL, "askpass.sh")
     with open(askpass, "w") as handle:
         handle.write("#!/bin/sh\necho 'Molecule-Pw-Test-1'\n")
     os.chmod(askpass, 0o700)
-    result = ssh(host, "sshpw", "-o", "PubkeyAuthentication=no",
-                 "-o", "PreferredAuthentications=password,keyboard-interactive",
-                 "-o", "NumberOfPasswordPrompts=1",
-                 env={"SSH_ASKPASS": askpass, "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+    return ssh(host, user, "-o", "PubkeyAuthentication=no",
+               "-o", "PreferredAuthentications=password,keyboard-interactive",
+               "-o", "NumberOfPasswordPrompts=1",
+               env={"SSH_ASKPASS": askpass, "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+
+
+def test_password_login_is_refused(host):
+    # The password is right (prepare.yml set it), so only the server can refuse it.
+    result = password_login(host, "sshpw")
     assert result.returncode == 255, result.stdout
     assert "Permission denied (publickey)" in result.stderr, result.stderr
 
@@ -410,6 +418,97 @@ def test_allow_users_host_part_without_the_controller_address_is_refused(host):
     # ed25519, named by sshd's log and by the controller), the candidate's sshd -T -C
     assert "account 'sshadmin' would be locked out" not in output and "fails sshd -t" not in output, output
     assert sshd_state(host) == before
+
+
+@contextlib.contextmanager
+def older_server(host):
+    """The container's sshd as a host hardened less strictly, for the lockout tests that
+    need a way in that works TODAY and that the role's plan would close:
+
+    - classic curve25519-sha256 beside the post-quantum key exchange, so a controller
+      restricted to it still connects;
+    - RequiredRSASize 2048, so rsaadmin's RSA-2048 key logs in;
+    - no AuthenticationMethods line, and `Match User deploy` / `PasswordAuthentication yes`
+      in a drop-in, so deploy logs in with its password, and only through that block.
+
+    The role's drop-in is edited in place and put back afterwards, byte for byte.
+    """
+    saved = host.check_output("base64 -w0 %s" % DROPIN)
+    match = "/etc/ssh/sshd_config.d/60-deploy-match.conf"
+    # Debian 13 runs sshd from ssh.socket: each connection's instance may remove /run/sshd
+    # (RuntimeDirectory) that sshd -t and the unit's ExecReload need, so it is made first.
+    reload_cmd = ("mkdir -p -m 0755 /run/sshd && sshd -t && { ! systemctl -q is-active ssh.service || "
+                  "systemctl reload ssh.service || systemctl restart ssh.service; }")
+    try:
+        host.check_output(
+            "sed -i -e '/^KexAlgorithms /s/$/,curve25519-sha256/' -e 's/^RequiredRSASize .*/RequiredRSASize 2048/' "
+            "-e '/^AuthenticationMethods /d' %s" % DROPIN)
+        host.check_output("printf 'Match User deploy\\n    PasswordAuthentication yes\\n' > %s && chmod 600 %s" % (
+            match, match))
+        host.check_output(reload_cmd)
+        time.sleep(1)
+        yield
+    finally:
+        host.run("rm -f %s" % match)
+        host.check_output("echo %s | base64 -d > %s" % (saved, DROPIN))
+        host.check_output(reload_cmd)
+        time.sleep(1)
+
+
+def refused_before_any_change(host, *extra_vars, **login):
+    """Run the role over ssh; it must refuse and leave sshd exactly as it was. -> output"""
+    before = sshd_state(host)
+    result = run_role(host, *extra_vars, over_ssh=True, **login)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert "LOCKOUT PREVENTED" in output, output
+    assert sshd_state(host) == before, "the refused run changed sshd: " + output
+    return output
+
+
+def test_lockouts_on_the_real_path_are_refused_before_any_change(host):
+    """Issue 12, must show 4: over a real ssh login, each way in that works today and the
+    plan would close is refused before any change, naming the account and the reason.
+    One relaxed starting point (older_server) serves the three cases."""
+    rsa_key = os.path.join(EPHEMERAL, "rsaadmin_rsa2048")
+    with older_server(host):
+        # today each way in works
+        classic = ["-o", "KexAlgorithms=curve25519-sha256"]
+        assert key_login(host, "sshadmin").returncode == 0
+        result = ssh(host, "sshadmin", *(classic + ["-i", ADMIN_KEY, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]))
+        assert result.returncode == 0, result.stderr
+        result = ssh(host, "rsaadmin", "-i", rsa_key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes")
+        assert result.returncode == 0 and result.stdout.strip() == "rsaadmin", result.stderr
+        result = password_login(host, "deploy")
+        assert result.returncode == 0 and result.stdout.strip() == "deploy", result.stderr
+
+        # (a) the controller's client offers only classic key exchange; the plan is post-quantum only
+        output = refused_before_any_change(host, {"ssh_admin_users": []}, client_args=" ".join(classic))
+        assert "account 'sshadmin' would be locked out: the controller's ssh client" in output, output
+        assert "shares no key exchange" in output and "ssh_kex_classic_fallback" in output, output
+
+        # (b) the key rsaadmin logs in with is RSA-2048; the ed25519 key beside it in its file is fine
+        fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", rsa_key + ".pub"], check=True,
+                                     capture_output=True, text=True).stdout.split()[1]
+        output = refused_before_any_change(host, {"ssh_admin_users": []}, user="rsaadmin", key=rsa_key)
+        assert "account 'rsaadmin' would be locked out" in output, output
+        assert "the key it logs in with (ssh-rsa %s" % fingerprint in output, output
+        assert "RSA key of 2048 bits is below ssh_rsa_min_bits (3072)" in output, output
+        assert "Another key in its file would be accepted (ssh-ed25519" in output, output
+
+        # (d) deploy gets in only by the Match block's password; the plan's AuthenticationMethods closes it
+        output = refused_before_any_change(host, {"ssh_admin_users": ["sshadmin", "deploy"]})
+        assert "account 'deploy' would be locked out: today a Match block lets it log in with a password" \
+            in output, output
+        assert "AuthenticationMethods publickey, which has no password step" in output, output
+        assert "account 'sshadmin'" not in output, output
+
+        # and the ways in still work: nothing was changed
+        assert password_login(host, "deploy").returncode == 0
+        assert ssh(host, "rsaadmin", "-i", rsa_key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes").returncode == 0
+    # put back (read from sshd, not by a failing login: Debian 13 would penalise the source)
+    assert "authenticationmethods publickey" in host.check_output(
+        "mkdir -p -m 0755 /run/sshd && sshd -T -C user=deploy,addr=127.0.0.1,host=localhost").splitlines()
 
 
 def test_the_check_finds_the_key_in_use_and_the_address_over_ssh(host):

@@ -114,6 +114,59 @@ def sulogin_outcome(root_password, forced):
     return "shell" if forced else "closed"
 
 
+_TTY_NAME = re.compile(r"^[A-Za-z]+[0-9]+$")
+
+
+def _console_name(value, current_vt):
+    """A console= value or an `active` entry -> the terminal a getty runs on, or None.
+
+    ``ttyS1,115200n8`` -> ttyS1; ``tty0`` (the current virtual terminal) -> the VT that
+    /sys/class/tty/tty0/active names, tty1 if unknown; ``lp0``, ``netcon0`` and
+    ``null`` carry no login and are dropped.
+    """
+    name = (value or "").split(",", 1)[0].strip()
+    if name.startswith("/dev/"):
+        name = name[len("/dev/"):]
+    if name == "tty0":
+        name = current_vt or "tty1"
+    if not _TTY_NAME.match(name) or name.startswith(("lp", "netcon", "ttyprintk")):
+        return None
+    return name
+
+
+def host_consoles(root="/"):
+    """The consoles this host really has: where the kernel writes its console output.
+
+    Read from the kernel command line (``console=``, the last one is /dev/console) and
+    /sys/class/tty/console/active, not from /dev: the 8250 driver creates ttyS0-ttyS3
+    whether a port exists or not. ttyS1 for IPMI Serial-over-LAN, hvc0 (Xen, KVM
+    virtio-console, POWER) and ttyAMA0 (Arm) come out as they are configured.
+
+    ``root`` is the file system root, for tests on a fake /proc and /sys.
+    Returns {"cmdline": [...], "active": [...], "consoles": [...]} where consoles is
+    the ordered union (cmdline first), or [] when neither source names any.
+    """
+    def path(*parts):
+        return os.path.join(root, *parts)
+
+    current_vt = (read_text(path("sys", "class", "tty", "tty0", "active")) or "").strip().split()
+    current_vt = current_vt[-1] if current_vt else None
+    cmdline = []
+    for word in (read_text(path("proc", "cmdline")) or "").split():
+        if word.startswith("console="):
+            name = _console_name(word[len("console="):], current_vt)
+            if name and name not in cmdline:
+                cmdline.append(name)
+    active = []
+    for word in (read_text(path("sys", "class", "tty", "console", "active")) or "").split():
+        name = _console_name(word, current_vt)
+        if name and name not in active:
+            active.append(name)
+    consoles = list(cmdline)
+    consoles.extend(name for name in active if name not in consoles)
+    return {"cmdline": cmdline, "active": active, "consoles": consoles}
+
+
 def _sudoers_files():
     # sudo skips files in sudoers.d whose names contain a dot or end in "~".
     extra = [p for p in files_in("/etc/sudoers.d/*") if "." not in os.path.basename(p) and not p.endswith("~")]
@@ -139,6 +192,7 @@ def gather(module):
                                  "sulogin": sulogin_outcome(root_password, forced)}
 
     facts["debug_shell"] = unit_file_state(module, "debug-shell.service")
+    facts["terminals"] = host_consoles()
     facts["sysrq"] = {"running": sysctl_running("kernel.sysrq"),
                       "persisted": sysctl_persisted("kernel.sysrq", sysctl_files())}
     login_text = read_text("/etc/pam.d/login") or ""

@@ -321,6 +321,13 @@ def _methods_allow(settings, method):
                len(chain.split(",")) == 1 for chain in methods.split())
 
 
+def _password_way(settings, policy):
+    """Can a password (PasswordAuthentication or keyboard-interactive) complete a login,
+    AuthenticationMethods (sshd -T -C ``settings``) included?"""
+    return bool(policy["password_authentication"] and _methods_allow(settings, "password")
+                or policy["kbd_interactive_authentication"] and _methods_allow(settings, "keyboard-interactive"))
+
+
 def lockout_report(users, accounts, policy, context=None):
     """{"problems": [...], "notes": [...]}: why an account would be locked out, and
     what the check could only report (a way in it cannot prove, such as a certificate).
@@ -372,8 +379,7 @@ def lockout_report(users, accounts, policy, context=None):
                                             user, judged))
         is_root = account == "root" or user.get("uid") == 0
         root_password_blocked = judged["permit_root_login"] in ("prohibit-password", "without-password")
-        password_possible = (judged["password_authentication"] or judged["kbd_interactive_authentication"]) \
-            and not (is_root and root_password_blocked)
+        password_possible = _password_way(settings, judged) and not (is_root and root_password_blocked)
         if password_possible:
             notes.append("account '%s': password or keyboard-interactive login stays on (%s), so its "
                          "keys are judged but do not decide" % (
@@ -427,13 +433,23 @@ def _match_problems(account, settings, current, user, judged):
     if settings.get("pubkeyauthentication") == "no" and current.get("pubkeyauthentication") == "yes":
         problems.append("account '%s' would be locked out: %s gives PubkeyAuthentication no (a Match "
                         "block applies to it)" % (account, where))
-    password_now = current.get("passwordauthentication") == "yes" or \
-        current.get("kbdinteractiveauthentication") == "yes"
-    password_then = judged["password_authentication"] or judged["kbd_interactive_authentication"]
+    password_now = _password_way(current, {
+        "password_authentication": current.get("passwordauthentication") == "yes",
+        "kbd_interactive_authentication": current.get("kbdinteractiveauthentication") == "yes"})
+    password_open = judged["password_authentication"] or judged["kbd_interactive_authentication"]
+    password_then = _password_way(settings, judged)
     if password_now and not password_then and current.get("_global_password") == "no":
+        if password_open:
+            # the Match block still says yes, but the new AuthenticationMethods (set
+            # because passwords are off) has no password step: the way is closed all the same
+            closed = "gives AuthenticationMethods %s, which has no password step (the role " \
+                     "sets it because ssh_password_authentication is false)" % settings.get("authenticationmethods")
+        else:
+            closed = "shows it closed"
         problems.append("account '%s' would be locked out: today a Match block lets it log in with a "
                         "password (sshd -T -C shows PasswordAuthentication yes for it only) and %s "
-                        "shows it closed" % (account, where))
+                        "%s. Give it an authorized ed25519 key first, or keep the way open with "
+                        "ssh_password_authentication: true" % (account, where, closed))
     if judged["pubkey_authentication"] and not _methods_allow(settings, "publickey") and \
             not any("publickey" in chain for chain in (settings.get("authenticationmethods") or "").split()):
         problems.append("account '%s' would be locked out: %s gives AuthenticationMethods %s, "

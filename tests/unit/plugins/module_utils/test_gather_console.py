@@ -150,3 +150,42 @@ def test_sysctl_files_order_and_override(tmp_path):
     files = gather_common.sysctl_files(dirs=(str(etc), str(usr)), main=str(main))
     assert gather_common.sysctl_persisted("kernel.sysrq", files)["value"] == "438"
     assert gather_common.sysctl_persisted("kernel.sysrq", []) == {"value": None, "path": None}
+
+
+# ---- the consoles the host really has (fake /proc and /sys trees) ---------------------
+def _tree(tmp_path, cmdline=None, active=None, tty0=None, devices=()):
+    if cmdline is not None:
+        (tmp_path / "proc").mkdir()
+        (tmp_path / "proc" / "cmdline").write_text(cmdline)
+    for name, text in (("console", active), ("tty0", tty0)):
+        if text is not None:
+            (tmp_path / "sys" / "class" / "tty" / name).mkdir(parents=True)
+            (tmp_path / "sys" / "class" / "tty" / name / "active").write_text(text)
+    (tmp_path / "dev").mkdir()
+    for device in devices:  # device nodes that exist anyway must not count
+        (tmp_path / "dev" / device).write_text("")
+    return str(tmp_path)
+
+
+def test_ipmi_serial_over_lan_and_the_vt(tmp_path):
+    root = _tree(tmp_path, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro console=tty0 console=ttyS1,115200n8 quiet\n",
+                 "tty0 ttyS1\n", "tty1\n", devices=["ttyS0", "ttyS1", "ttyS2", "ttyS3"])
+    found = gather_console.host_consoles(root)
+    assert found == {"cmdline": ["tty1", "ttyS1"], "active": ["tty1", "ttyS1"], "consoles": ["tty1", "ttyS1"]}
+
+
+def test_hvc0_and_ttyama0_and_dev_prefix(tmp_path):
+    root = _tree(tmp_path, "root=/dev/vda console=/dev/hvc0 console=ttyAMA0,115200\n", "hvc0 ttyAMA0\n")
+    assert gather_console.host_consoles(root)["consoles"] == ["hvc0", "ttyAMA0"]
+
+
+def test_active_only_and_current_vt(tmp_path):
+    # no console= at all: the kernel picked the VT; tty0 means the foreground VT (tty2 here)
+    root = _tree(tmp_path, "root=/dev/vda ro\n", "tty0\n", "tty2\n", devices=["ttyS0"])
+    assert gather_console.host_consoles(root) == {"cmdline": [], "active": ["tty2"], "consoles": ["tty2"]}
+
+
+def test_non_login_consoles_are_dropped_and_nothing_found_is_empty(tmp_path):
+    root = _tree(tmp_path, "console=lp0 console=netcon0 console=null\n")
+    assert gather_console.host_consoles(root)["consoles"] == []
+    assert gather_console.host_consoles(str(tmp_path / "missing"))["consoles"] == []

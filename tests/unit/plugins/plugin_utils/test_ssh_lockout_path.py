@@ -204,6 +204,27 @@ def test_account_admitted_only_through_a_match_block_the_new_settings_close():
     assert report["problems"] == [], report
 
 
+def test_match_block_password_closed_by_the_planned_authentication_methods():
+    # Match User deploy still says PasswordAuthentication yes on the candidate, but the
+    # role's global AuthenticationMethods publickey leaves no password step: locked out.
+    current = {"deploy": {"passwordauthentication": "yes", "pubkeyauthentication": "yes",
+                          "authenticationmethods": "any", "_global_password": "no"}}
+    candidate = {"deploy": {"passwordauthentication": "yes", "pubkeyauthentication": "yes",
+                            "authenticationmethods": "publickey"}}
+    report = judge({"deploy": user()}, accounts=["deploy"], connecting_user="",
+                   candidate=candidate, current=current)
+    assert any("account 'deploy' would be locked out: today a Match block" in p
+               and "AuthenticationMethods publickey, which has no password step" in p
+               for p in report["problems"]), report
+    # and the password is no longer counted as a way in (no "stays on" note)
+    assert not any("stays on" in n for n in report["notes"]), report
+    # with a password step left in AuthenticationMethods, the way stays open
+    candidate["deploy"]["authenticationmethods"] = "publickey password"
+    report = judge({"deploy": user()}, accounts=["deploy"], connecting_user="",
+                   candidate=candidate, current=current)
+    assert report["problems"] == [], report
+
+
 def test_match_block_turning_pubkey_off_for_the_account_is_a_lockout():
     candidate = {"admin": {"passwordauthentication": "no", "pubkeyauthentication": "no"}}
     current = {"admin": {"pubkeyauthentication": "yes"}}
