@@ -62,6 +62,16 @@ def kexec_refusal(wanted, crash_loaded, kdump_units):
             "to keep kdump." % "; ".join(found))
 
 
+def tls_mask_refusal(masking, peers):
+    """Masking the TLS socket cuts remote managers and migration peers connected now."""
+    peers = sorted(set(p for p in peers or [] if p))
+    if not masking or not peers:
+        return ""
+    return ("kvm_host_listen_tls is false, so the TLS socket (port 16514) would be stopped and masked, but it is in "
+            "use now by %s (remote management or migration peers). Set kvm_host_listen_tls: true (with "
+            "kvm_host_tls_allowed_dn_list), or move those clients off first." % ", ".join(peers))
+
+
 def kvm_host_refusals(state):
     if not isinstance(state, dict):
         raise AnsibleFilterError("kvm_host_refusals: input must be a dict, got %s" % type(state).__name__)
@@ -77,6 +87,9 @@ def kvm_host_refusals(state):
     kexec = state.get("kexec")
     if kexec:
         out.append(kexec_refusal(kexec.get("wanted"), kexec.get("crash_loaded"), kexec.get("kdump_units")))
+    tls = state.get("tls")
+    if tls:
+        out.append(tls_mask_refusal(tls.get("masking"), tls.get("peers")))
     return [m for m in out if m]
 
 

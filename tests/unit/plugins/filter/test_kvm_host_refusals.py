@@ -127,3 +127,10 @@ def test_values_read_as_text_from_sys_and_proc_are_judged_as_numbers():
                                  "kexec": {"wanted": True, "crash_loaded": "1", "kdump_units": []}})
     assert len(refused) == 2
     assert kvm_host_refusals({"ksm": {"run": "0", "pages_sharing": "5", "page_size": "4096", "mem_available_kib": ""}}) == []
+
+
+def test_the_tls_socket_is_not_masked_while_peers_use_it():
+    refused = kvm_host_refusals({"tls": {"masking": True, "peers": ["192.0.2.7:40022", "192.0.2.7:40022"]}})
+    assert len(refused) == 1 and "kvm_host_listen_tls is false" in refused[0] and "192.0.2.7:40022" in refused[0]
+    assert kvm_host_refusals({"tls": {"masking": True, "peers": []}}) == []
+    assert kvm_host_refusals({"tls": {"masking": False, "peers": ["192.0.2.7:40022"]}}) == []
