@@ -228,15 +228,82 @@ def test_sockets_belong_to_the_admin_group_and_it_holds_exactly_the_admins(host)
 
 
 def test_the_configuration_check_rejects_what_libvirtd_could_not_start_with(host):
-    assert host.run("%s qemu /etc/libvirt/qemu.conf" % DRY_START).rc == 0
-    assert host.run("%s libvirtd /etc/libvirt/libvirtd.conf" % DRY_START).rc == 0
+    assert host.run("%s libvirtd qemu /etc/libvirt/qemu.conf" % DRY_START).rc == 0
+    assert host.run("%s libvirtd daemon /etc/libvirt/libvirtd.conf" % DRY_START).rc == 0
     host.run("cp /etc/libvirt/qemu.conf /root/bad-qemu.conf && echo 'security_driver = \"apparmor\"' >> /root/bad-qemu.conf")
-    bad = host.run("%s qemu /root/bad-qemu.conf" % DRY_START)
+    bad = host.run("%s libvirtd qemu /root/bad-qemu.conf" % DRY_START)
     assert bad.rc == 1 and "apparmor" in bad.stderr, bad.stderr
     host.run("printf 'audit_level = \"2\"\\n' > /root/bad-libvirtd.conf")
-    assert host.run("%s libvirtd /root/bad-libvirtd.conf" % DRY_START).rc == 1
+    assert host.run("%s libvirtd daemon /root/bad-libvirtd.conf" % DRY_START).rc == 1
     # the live daemon and guests did not notice
     assert host.run("virsh domstate guest-quiet").stdout.strip() == "running"
+
+
+def test_the_configuration_check_runs_no_hook_and_chowns_no_live_file(host):
+    """A daemon hook that leaves a mark, and a candidate qemu.conf whose QEMU account differs:
+    the private daemon would run the hook and chown libvirt's state directories to that
+    account at start-up, were they not hidden from it."""
+    state = "/var/lib/libvirt/qemu"
+    owner = (host.file(state).user, host.file(state).group)
+    host.run("mkdir -p /etc/libvirt/hooks && printf '#!/bin/sh\\ntouch /root/hook-ran\\n' > /etc/libvirt/hooks/daemon"
+             " && chmod 0755 /etc/libvirt/hooks/daemon && rm -f /root/hook-ran")
+    host.run("cp /etc/libvirt/qemu.conf /root/other-user-qemu.conf && "
+             "printf 'user = \"nobody\"\\ngroup = \"nogroup\"\\n' >> /root/other-user-qemu.conf")
+    try:
+        checked = host.run("%s libvirtd qemu /root/other-user-qemu.conf" % DRY_START)
+        assert checked.rc in (0, 1), checked.stderr
+        assert not host.file("/root/hook-ran").exists
+        assert (host.file(state).user, host.file(state).group) == owner
+    finally:
+        host.run("rm -f /etc/libvirt/hooks/daemon /root/hook-ran /root/other-user-qemu.conf")
+
+
+def test_the_configuration_check_fails_closed_without_the_daemon_of_the_mode(host):
+    """Debian ships no modular daemons: asking virtqemud to check a file must refuse, not pass."""
+    missing = host.run("%s virtqemud daemon /etc/libvirt/libvirtd.conf" % DRY_START)
+    assert missing.rc == 3, (missing.rc, missing.stderr)
+    assert "virtqemud is not installed" in missing.stderr and "refusing" in missing.stderr
+
+
+def test_the_monolithic_daemon_files_were_edited_and_no_modular_one(host):
+    libvirtd = host.file("/etc/libvirt/libvirtd.conf").content_string
+    assert 'unix_sock_group = "libvirt"' in libvirtd and "audit_level = 2" in libvirtd
+    for unit in ("virtqemud.socket", "virtproxyd.socket", "virtqemud-ro.socket"):
+        assert not host.file("/etc/systemd/system/%s.d" % unit).exists, unit
+    assert "SocketGroup=libvirt" in host.file("/etc/systemd/system/libvirtd.socket.d/50-startsecure.conf").content_string
+    assert not host.file("/etc/libvirt/virtqemud.conf").exists or \
+        "unix_sock_group" not in host.file("/etc/libvirt/virtqemud.conf").content_string
+
+
+def _converge(extra, tags="kvm_host"):
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    run = subprocess.run(
+        [playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), "--tags", tags, "-e", extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=480, check=False)
+    return run.returncode, " ".join(run.stdout.split())
+
+
+def _unchanged_snapshot(host):
+    return (host.file("/etc/libvirt/libvirtd.conf").sha256sum, host.file("/etc/libvirt/qemu.conf").sha256sum,
+            host.run("getent group libvirt").stdout, {g: _qemu_pid(host, g) for g in GUESTS})
+
+
+def test_preflight_refuses_a_daemon_mode_the_host_does_not_run(host):
+    before = _unchanged_snapshot(host)
+    rc, out = _converge('{"kvm_host_daemon_mode": "modular"}')
+    assert rc != 0
+    assert "kvm_host_daemon_mode=modular but this host runs the monolithic daemons" in out, out[-2000:]
+    assert _unchanged_snapshot(host) == before
+
+
+def test_preflight_refuses_to_empty_the_admin_group(host):
+    before = _unchanged_snapshot(host)
+    rc, out = _converge('{"kvm_host_admins": []}')
+    assert rc != 0
+    assert "kvm_host_admins is empty but group libvirt has members (virtadmin)" in out, out[-2000:]
+    assert _unchanged_snapshot(host) == before
+    assert host.run("runuser -u virtadmin -- virsh -c qemu:///system list --name").rc == 0
 
 
 # ---- host settings -----------------------------------------------------------------
@@ -270,12 +337,16 @@ def test_with_restart_allowed_the_open_console_is_fixed_by_a_guest_restart(host)
     assert run.returncode == 0, run.stdout[-3000:]
     new_pid = _qemu_pid(host, "guest-open")
     assert new_pid != old_pid
-    assert "listen='127.0.0.1'" in host.run("virsh dumpxml guest-open").stdout
+    # no address of its own any more: qemu.conf's vnc_auto_unix_socket serves it on a UNIX
+    # socket in the guest's private directory, no TCP port at all (KVM-052)
+    live = host.run("virsh dumpxml guest-open").stdout
+    assert "<listen type='socket'" in live and "listen='" not in live, live
     assert "0.0.0.0" not in host.run("virsh dumpxml --inactive guest-open").stdout
     limit = int(host.file(_memory_cgroup(host, new_pid) + "/memory.limit_in_bytes").content_string)
     assert limit == (GUEST_MIB + OVERHEAD_MIB) * MIB
     findings = _judge(_facts(host))
     assert findings["KVM-051"]["status"] == "pass", findings["KVM-051"]
+    assert "guest-open:" not in findings["KVM-052"]["evidence"], findings["KVM-052"]
     # the other guest was not touched
     assert _qemu_pid(host, "guest-quiet") == json.loads(host.file("/root/guest-pids.json").content_string)["guest-quiet"]
 
